@@ -1,0 +1,149 @@
+//! Accounts, devices and access tokens.
+
+use ruma::{OwnedDeviceId, OwnedUserId, UserId, DeviceId};
+
+use crate::Result;
+
+/// Lifecycle state of an account, enforced where requests are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// Normal.
+    Active,
+    /// Every request refused with `M_USER_LOCKED` until unlocked.
+    Locked,
+    /// Reads allowed, writes refused with `M_USER_SUSPENDED`.
+    Suspended,
+    /// Permanently closed; every token is dead.
+    Deactivated,
+}
+
+impl AccountStatus {
+    /// Stable name used in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Locked => "locked",
+            Self::Suspended => "suspended",
+            Self::Deactivated => "deactivated",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "active" => Self::Active,
+            "locked" => Self::Locked,
+            "suspended" => Self::Suspended,
+            "deactivated" => Self::Deactivated,
+            _ => return None,
+        })
+    }
+}
+
+/// A stored account.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    /// Full user id.
+    pub user_id: OwnedUserId,
+    /// Argon2id PHC string; `None` for accounts that cannot log in with a password.
+    pub password_hash: Option<String>,
+    /// Server administrator.
+    pub is_admin: bool,
+    /// Lifecycle state.
+    pub status: AccountStatus,
+    /// Global display name.
+    pub displayname: Option<String>,
+    /// Global avatar `mxc://` URI.
+    pub avatar_url: Option<String>,
+    /// Creation time, ms since the epoch.
+    pub created_ts: u64,
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Full user id.
+    pub user_id: OwnedUserId,
+    /// Argon2id PHC string.
+    pub password_hash: Option<String>,
+    /// Server administrator.
+    pub is_admin: bool,
+    /// Initial display name (the localpart, as Synapse does).
+    pub displayname: Option<String>,
+}
+
+/// A device and what was last seen of it.
+#[derive(Debug, Clone)]
+pub struct DeviceRecord {
+    /// Owner.
+    pub user_id: OwnedUserId,
+    /// Device id.
+    pub device_id: OwnedDeviceId,
+    /// Human-readable name.
+    pub display_name: Option<String>,
+    /// Last request time, ms since the epoch.
+    pub last_seen_ts: Option<u64>,
+    /// Last client IP address.
+    pub last_seen_ip: Option<String>,
+    /// Last client user agent.
+    pub last_seen_user_agent: Option<String>,
+    /// Creation time.
+    pub created_ts: u64,
+}
+
+/// What an access token resolves to.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// Owner of the token.
+    pub user_id: OwnedUserId,
+    /// Device the token belongs to.
+    pub device_id: OwnedDeviceId,
+    /// The owner's account state at lookup time.
+    pub status: AccountStatus,
+    /// Whether the owner is a server administrator.
+    pub is_admin: bool,
+}
+
+/// Accounts, devices and tokens.
+pub trait AccountStore {
+    /// Creates an account; `Conflict` when the id is taken.
+    fn create_user(&self, user: &NewUser, now: u64) -> Result<()>;
+    /// Looks up an account.
+    fn get_user(&self, user_id: &UserId) -> Result<Option<UserRecord>>;
+    /// Every account, ordered by user id.
+    fn list_users(&self) -> Result<Vec<UserRecord>>;
+    /// Replaces the password hash.
+    fn set_password_hash(&self, user_id: &UserId, hash: Option<&str>) -> Result<()>;
+    /// Changes the account state.
+    fn set_account_status(&self, user_id: &UserId, status: AccountStatus) -> Result<()>;
+    /// Sets the global display name.
+    fn set_displayname(&self, user_id: &UserId, displayname: Option<&str>) -> Result<()>;
+    /// Sets the global avatar.
+    fn set_avatar_url(&self, user_id: &UserId, avatar_url: Option<&str>) -> Result<()>;
+
+    /// Creates the device if it does not exist, replaces any token it had with `token_hash`
+    /// (logging in again with the same device id ends the old session), in one transaction.
+    fn create_session(
+        &self,
+        user_id: &UserId,
+        device_id: &DeviceId,
+        display_name: Option<&str>,
+        token_hash: &[u8],
+        ip: Option<&str>,
+        now: u64,
+    ) -> Result<()>;
+    /// Resolves a token hash.
+    fn find_session(&self, token_hash: &[u8]) -> Result<Option<SessionRecord>>;
+    /// Records that a device was used.
+    fn touch_device(&self, user_id: &UserId, device_id: &DeviceId, ip: Option<&str>, user_agent: Option<&str>, now: u64) -> Result<()>;
+    /// A user's devices.
+    fn list_devices(&self, user_id: &UserId) -> Result<Vec<DeviceRecord>>;
+    /// One device.
+    fn get_device(&self, user_id: &UserId, device_id: &DeviceId) -> Result<Option<DeviceRecord>>;
+    /// Renames a device; false when it does not exist.
+    fn set_device_display_name(&self, user_id: &UserId, device_id: &DeviceId, name: Option<&str>) -> Result<bool>;
+    /// Deletes devices and their tokens.
+    fn delete_devices(&self, user_id: &UserId, device_ids: &[OwnedDeviceId]) -> Result<()>;
+    /// Deletes every device of the user except `keep`, returning the ids deleted.
+    fn delete_devices_except(&self, user_id: &UserId, keep: Option<&DeviceId>) -> Result<Vec<OwnedDeviceId>>;
+}

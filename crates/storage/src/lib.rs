@@ -1,0 +1,39 @@
+//! The storage port: one repository trait per domain, implemented by every backend
+//! (`rempart-storage-sqlite` today, PostgreSQL later), plus the conformance suite in
+//! [`conformance`] that each backend runs against itself.
+//!
+//! Methods are synchronous and each one is a single transaction: a method that writes several
+//! rows either writes all of them or none. Callers never hold a transaction open across an
+//! `await`, which is what makes "killing the server at any moment loses nothing acknowledged"
+//! hold.
+
+pub mod accounts;
+pub mod conformance;
+pub mod rooms;
+pub mod streams;
+
+pub use accounts::{AccountStatus, AccountStore, DeviceRecord, NewUser, SessionRecord, UserRecord};
+pub use rooms::{Membership, MembershipRecord, NewEvent, Redaction, RoomRecord, RoomStore, StoredEvent};
+pub use streams::{AccountDataRecord, ReceiptRecord, StreamStore};
+
+/// Everything a backend provides.
+pub trait Storage: AccountStore + RoomStore + StreamStore + Send + Sync + 'static {}
+
+impl<T: AccountStore + RoomStore + StreamStore + Send + Sync + 'static> Storage for T {}
+
+/// Storage failures, mapped to Matrix errors at the HTTP edge.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// A uniqueness rule would be broken (user id taken, alias in use, ...).
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// The database refused or failed the operation.
+    #[error("database error: {0}")]
+    Backend(String),
+    /// Stored data could not be decoded; indicates corruption or a bug.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+/// Result alias for storage operations.
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;

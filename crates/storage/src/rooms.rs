@@ -1,0 +1,188 @@
+//! Rooms, their events, their state (as deduplicated state groups) and memberships.
+
+use std::sync::Arc;
+
+use rempart_types::pdu::Pdu;
+use ruma::{
+    CanonicalJsonObject, DeviceId, EventId, OwnedDeviceId, OwnedEventId, OwnedRoomAliasId, OwnedRoomId, OwnedUserId,
+    RoomAliasId, RoomId, RoomVersionId, UserId, events::StateEventType,
+};
+
+use crate::Result;
+
+/// A room this shard knows.
+#[derive(Debug, Clone)]
+pub struct RoomRecord {
+    /// Room id.
+    pub room_id: OwnedRoomId,
+    /// Room version.
+    pub version: RoomVersionId,
+    /// Who created it.
+    pub creator: OwnedUserId,
+    /// Creation time.
+    pub created_ts: u64,
+    /// Listed in the public room directory.
+    pub published: bool,
+}
+
+/// Membership states, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Membership {
+    /// `join`
+    Join,
+    /// `invite`
+    Invite,
+    /// `leave`
+    Leave,
+    /// `ban`
+    Ban,
+    /// `knock`
+    Knock,
+}
+
+impl Membership {
+    /// Spec name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Join => "join",
+            Self::Invite => "invite",
+            Self::Leave => "leave",
+            Self::Ban => "ban",
+            Self::Knock => "knock",
+        }
+    }
+
+    /// Parses a spec name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "join" => Self::Join,
+            "invite" => Self::Invite,
+            "leave" => Self::Leave,
+            "ban" => Self::Ban,
+            "knock" => Self::Knock,
+            _ => return None,
+        })
+    }
+}
+
+/// A user's current membership in a room.
+#[derive(Debug, Clone)]
+pub struct MembershipRecord {
+    /// Room.
+    pub room_id: OwnedRoomId,
+    /// Member.
+    pub user_id: OwnedUserId,
+    /// Current membership.
+    pub membership: Membership,
+    /// The membership event.
+    pub event_id: OwnedEventId,
+    /// Stream position of the membership event.
+    pub stream: i64,
+    /// The user forgot the room (only after leaving).
+    pub forgotten: bool,
+}
+
+/// An event as stored, with its place in the stream and in the room's state history.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    /// The event (already redacted if it was redacted).
+    pub pdu: Arc<Pdu>,
+    /// Global stream position.
+    pub stream: i64,
+    /// State group of the room state before this event.
+    pub state_group_before: Option<i64>,
+    /// State group of the room state after this event.
+    pub state_group: i64,
+    /// The redaction that removed this event's content, if any.
+    pub redacted_by: Option<OwnedEventId>,
+    /// Transaction id the sender's device used, echoed only to that device.
+    pub txn: Option<(OwnedDeviceId, String)>,
+}
+
+/// A redaction to apply together with the event that performs it.
+#[derive(Debug, Clone)]
+pub struct Redaction {
+    /// The event being redacted.
+    pub target: OwnedEventId,
+    /// Its redacted JSON, computed with the room version's algorithm.
+    pub redacted_json: CanonicalJsonObject,
+}
+
+/// An event to append to a room's timeline.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The authorised, signed event.
+    pub pdu: Pdu,
+    /// `(device, transaction id)` for client idempotency.
+    pub txn: Option<(OwnedDeviceId, String)>,
+    /// A redaction applied by this event.
+    pub redaction: Option<Redaction>,
+}
+
+/// Rooms, events and state.
+pub trait RoomStore {
+    /// Appends events in order, in one transaction: allocates their stream positions, creates
+    /// state groups for state events (deduplicated: a message shares its predecessor's group),
+    /// updates current state, memberships and forward extremities, applies redactions and, when
+    /// `new_room` is given, creates the room first. Returns the stream positions.
+    fn append_events(&self, new_room: Option<&RoomRecord>, events: &[NewEvent]) -> Result<Vec<i64>>;
+
+    /// A room's record.
+    fn get_room(&self, room_id: &RoomId) -> Result<Option<RoomRecord>>;
+    /// Every room, for the admin API and directory.
+    fn list_rooms(&self) -> Result<Vec<RoomRecord>>;
+    /// Lists or unlists a room in the directory.
+    fn set_room_published(&self, room_id: &RoomId, published: bool) -> Result<()>;
+
+    /// One event.
+    fn get_event(&self, event_id: &EventId) -> Result<Option<StoredEvent>>;
+    /// Several events; missing ones are skipped.
+    fn get_events(&self, event_ids: &[OwnedEventId]) -> Result<Vec<StoredEvent>>;
+    /// The event a device sent with a transaction id, for idempotent sends.
+    fn event_for_txn(&self, user_id: &UserId, device_id: &DeviceId, txn_id: &str) -> Result<Option<OwnedEventId>>;
+
+    /// Current state of a room.
+    fn current_state(&self, room_id: &RoomId) -> Result<Vec<StoredEvent>>;
+    /// One entry of a room's current state.
+    fn current_state_event(&self, room_id: &RoomId, kind: &StateEventType, state_key: &str) -> Result<Option<StoredEvent>>;
+    /// The room's current state group, if it has any event.
+    fn current_state_group(&self, room_id: &RoomId) -> Result<Option<i64>>;
+    /// All `(type, state_key, event id)` entries of a state group.
+    fn state_group_entries(&self, group: i64) -> Result<Vec<(StateEventType, String, OwnedEventId)>>;
+    /// One entry of a state group.
+    fn state_group_lookup(&self, group: i64, kind: &StateEventType, state_key: &str) -> Result<Option<OwnedEventId>>;
+    /// Forward extremities with their depths.
+    fn forward_extremities(&self, room_id: &RoomId) -> Result<Vec<(OwnedEventId, u64)>>;
+
+    /// Up to `limit` events with `after < stream <= until`, oldest first, keeping the newest when
+    /// there are more; the flag says whether some were left out.
+    fn timeline_latest(&self, room_id: &RoomId, after: i64, until: i64, limit: usize) -> Result<(Vec<StoredEvent>, bool)>;
+    /// Up to `limit` events with `stream < before`, newest first.
+    fn timeline_backward(&self, room_id: &RoomId, before: i64, limit: usize) -> Result<Vec<StoredEvent>>;
+    /// Up to `limit` events with `stream > after`, oldest first.
+    fn timeline_forward(&self, room_id: &RoomId, after: i64, limit: usize) -> Result<Vec<StoredEvent>>;
+    /// The newest event of a room at or before `at`.
+    fn latest_event_at(&self, room_id: &RoomId, at: i64) -> Result<Option<StoredEvent>>;
+
+    /// A user's current memberships (all rooms, any membership).
+    fn user_memberships(&self, user_id: &UserId) -> Result<Vec<MembershipRecord>>;
+    /// One membership.
+    fn membership(&self, room_id: &RoomId, user_id: &UserId) -> Result<Option<MembershipRecord>>;
+    /// A room's current members (every membership state).
+    fn room_memberships(&self, room_id: &RoomId) -> Result<Vec<MembershipRecord>>;
+    /// Marks a left room as forgotten for the user.
+    fn forget_room(&self, room_id: &RoomId, user_id: &UserId) -> Result<()>;
+    /// Users who currently share a joined room with `user_id` (including themselves).
+    fn users_sharing_rooms(&self, user_id: &UserId) -> Result<Vec<OwnedUserId>>;
+    /// Users joined to rooms whose current join rule is `public`.
+    fn users_in_public_rooms(&self) -> Result<Vec<OwnedUserId>>;
+
+    /// Creates an alias; `Conflict` when taken.
+    fn create_alias(&self, alias: &RoomAliasId, room_id: &RoomId, creator: &UserId) -> Result<()>;
+    /// Resolves an alias to its room and creator.
+    fn resolve_alias(&self, alias: &RoomAliasId) -> Result<Option<(OwnedRoomId, OwnedUserId)>>;
+    /// Deletes an alias; false when absent.
+    fn delete_alias(&self, alias: &RoomAliasId) -> Result<bool>;
+    /// A room's local aliases.
+    fn room_aliases(&self, room_id: &RoomId) -> Result<Vec<OwnedRoomAliasId>>;
+}
