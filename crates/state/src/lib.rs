@@ -6,7 +6,7 @@ mod build;
 mod redact;
 mod versions;
 
-pub use build::{EventTemplate, StateMap, build_event, check_event_auth};
+pub use build::{BuildContext, EventTemplate, StateMap, build_event, check_event_auth};
 pub use redact::redact_pdu;
 pub use versions::{SUPPORTED_VERSIONS, rules_for};
 

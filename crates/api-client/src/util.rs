@@ -1,0 +1,40 @@
+//! Small conversions shared by handlers.
+
+use rempart_core::{
+    CoreError,
+    uia::{UiaStage, UiaSubmission},
+};
+use rempart_http::ApiError;
+use ruma::{
+    OwnedUserId, ServerName,
+    api::client::uiaa::{AuthData, UserIdentifier},
+};
+
+/// Resolves a login identifier (full user id or localpart) to a user id on this shard.
+pub fn user_id_from_identifier(identifier: &UserIdentifier, server_name: &ServerName) -> Result<OwnedUserId, ApiError> {
+    match identifier {
+        UserIdentifier::Matrix(matrix) => user_id_from_str(&matrix.user, server_name),
+        _ => Err(CoreError::Forbidden("only m.id.user identifiers are supported".into()).into()),
+    }
+}
+
+/// Parses `@local:server` or a bare localpart into a user id on this shard.
+pub fn user_id_from_str(user: &str, server_name: &ServerName) -> Result<OwnedUserId, ApiError> {
+    let full = if user.starts_with('@') { user.to_owned() } else { format!("@{}:{server_name}", user.to_lowercase()) };
+    OwnedUserId::try_from(full).map_err(|_| CoreError::Forbidden("invalid username or password".into()).into())
+}
+
+/// Converts ruma's UIA auth data into the core's submission.
+pub fn uia_submission(auth: Option<&AuthData>, server_name: &ServerName) -> UiaSubmission {
+    let Some(auth) = auth else { return UiaSubmission::default() };
+    let stage = match auth {
+        AuthData::Password(password) => UiaStage::Password {
+            user: user_id_from_identifier(&password.identifier, server_name).ok(),
+            password: password.password.clone(),
+        },
+        AuthData::Dummy(_) => UiaStage::Dummy,
+        AuthData::RegistrationToken(token) => UiaStage::RegistrationToken(token.token.clone()),
+        other => UiaStage::Other(other.auth_type().map(|t| t.to_string()).unwrap_or_default()),
+    };
+    UiaSubmission { session: auth.session().map(ToOwned::to_owned), stage: Some(stage) }
+}

@@ -1,0 +1,62 @@
+//! Rempart's services: the use cases behind the client API, independent of HTTP and of the
+//! storage backend. Each service gets its dependencies passed in; [`Services`] wires them.
+
+pub mod account_data;
+pub mod accounts;
+pub mod devices;
+pub mod directory;
+mod error;
+pub mod events;
+pub mod filter;
+pub mod notifier;
+pub mod presence;
+pub mod profile;
+pub mod push;
+pub mod receipts;
+pub mod rooms;
+pub mod signing;
+pub mod sync;
+pub mod typing;
+pub mod uia;
+
+use std::sync::Arc;
+
+pub use error::{CoreError, Result};
+use rempart_storage::Storage;
+use rempart_types::config::Config;
+use ruma::signatures::Ed25519KeyPair;
+
+/// Every service of a running shard.
+pub struct Services {
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// Accounts and sessions.
+    pub accounts: accounts::Accounts,
+    /// User-interactive authentication.
+    pub uia: uia::Uia,
+    /// Rooms and events.
+    pub rooms: rooms::Rooms,
+    /// Typing notifications.
+    pub typing: Arc<typing::Typing>,
+    /// Wakes long-polling syncs.
+    pub notifier: Arc<notifier::Notifier>,
+    /// Per-user streams: account data, receipts, presence, filters, profiles.
+    pub store: Arc<dyn Storage>,
+}
+
+impl Services {
+    /// Wires the services over a storage backend and the shard's signing key.
+    pub fn new(config: Config, store: Arc<dyn Storage>, key: Ed25519KeyPair) -> Arc<Self> {
+        let config = Arc::new(config);
+        let notifier = Arc::new(notifier::Notifier::default());
+        Arc::new(Self {
+            accounts: accounts::Accounts::new(Arc::clone(&store), Arc::clone(&config)),
+            uia: uia::Uia::default(),
+            rooms: rooms::Rooms::new(Arc::clone(&store), Arc::clone(&config), Arc::new(key), Arc::clone(&notifier)),
+            typing: Arc::new(typing::Typing::default()),
+            notifier,
+            store,
+            config,
+        })
+    }
+}

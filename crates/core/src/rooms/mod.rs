@@ -1,0 +1,151 @@
+//! Rooms: appending local events (built, signed and authorised through `rempart-state`),
+//! creating rooms, membership changes, and reading timelines and state through the one
+//! visibility rule in [`visibility`].
+
+mod create;
+mod membership;
+mod read;
+pub mod visibility;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use rempart_state::{BuildContext, EventTemplate, StateMap, build_event, redact_pdu, rules_for};
+use rempart_storage::{NewEvent, Redaction, RoomRecord, Storage};
+use rempart_types::{config::Config, pdu::Pdu, time::now_millis};
+use ruma::{
+    OwnedDeviceId, OwnedEventId, OwnedRoomId, RoomId, UserId,
+    events::{StateEventType, TimelineEventType},
+    room_version_rules::RoomVersionRules,
+    signatures::Ed25519KeyPair,
+    state_res,
+};
+use serde_json::value::to_raw_value;
+
+pub use create::{CreateRoomParams, Preset};
+pub use read::{Direction, MessagesPage};
+
+use crate::{CoreError, Result, notifier::Notifier};
+
+/// The room service.
+pub struct Rooms {
+    store: Arc<dyn Storage>,
+    config: Arc<Config>,
+    key: Arc<Ed25519KeyPair>,
+    notifier: Arc<Notifier>,
+    room_locks: Mutex<HashMap<OwnedRoomId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A local event that was appended.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// Its id.
+    pub event_id: OwnedEventId,
+    /// Its stream position.
+    pub stream: i64,
+}
+
+impl Rooms {
+    /// Builds the service.
+    pub fn new(store: Arc<dyn Storage>, config: Arc<Config>, key: Arc<Ed25519KeyPair>, notifier: Arc<Notifier>) -> Self {
+        Self { store, config, key, notifier, room_locks: Mutex::default() }
+    }
+
+    /// Serialises event creation per room: reading the extremities and state, building the
+    /// event and appending it must not interleave with another local event in the same room.
+    async fn lock_room(&self, room_id: &RoomId) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.room_locks.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(locks.entry(room_id.to_owned()).or_default())
+        };
+        lock.lock_owned().await
+    }
+
+    /// A room's record, or `M_NOT_FOUND`.
+    pub fn room(&self, room_id: &RoomId) -> Result<RoomRecord> {
+        self.store.get_room(room_id)?.ok_or_else(|| CoreError::NotFound("room not found".into()))
+    }
+
+    /// The rules of a room's version.
+    pub fn rules(&self, room: &RoomRecord) -> Result<RoomVersionRules> {
+        Ok(rules_for(&room.version)?)
+    }
+
+    /// Loads only the current state the authorization rules need for this event: the auth
+    /// types plus the create event. Sending a message costs a handful of point reads, not the
+    /// whole room state.
+    fn auth_state(&self, room_id: &RoomId, template: &EventTemplate, sender: &UserId, rules: &RoomVersionRules) -> Result<StateMap> {
+        let content = to_raw_value(&template.content).map_err(|e| CoreError::BadJson(e.to_string()))?;
+        let mut keys = state_res::auth_types_for_event(&template.kind, sender, template.state_key.as_deref(), &content, &rules.authorization)
+            .map_err(CoreError::BadJson)?;
+        keys.push((StateEventType::RoomCreate, String::new()));
+        let mut state = StateMap::new();
+        for (kind, state_key) in keys {
+            if let Some(event) = self.store.current_state_event(room_id, &kind, &state_key)? {
+                state.insert((kind, state_key), event.pdu);
+            }
+        }
+        Ok(state)
+    }
+
+    /// Builds, authorises and appends one local event. `txn` makes client sends idempotent.
+    pub async fn send_event(
+        &self,
+        room_id: &RoomId,
+        sender: &UserId,
+        template: EventTemplate,
+        txn: Option<(OwnedDeviceId, String)>,
+    ) -> Result<Sent> {
+        let _guard = self.lock_room(room_id).await;
+        if let Some((device_id, txn_id)) = &txn
+            && let Some(event_id) = self.store.event_for_txn(sender, device_id, txn_id)?
+        {
+            let stream = self.store.get_event(&event_id)?.map(|e| e.stream).unwrap_or_default();
+            return Ok(Sent { event_id, stream });
+        }
+        let room = self.room(room_id)?;
+        let rules = self.rules(&room)?;
+        let state = self.auth_state(room_id, &template, sender, &rules)?;
+        let prev_events = self.store.forward_extremities(room_id)?;
+        let ctx = BuildContext {
+            rules: &rules,
+            room_id: Some(room_id),
+            prev_events: &prev_events,
+            state: &state,
+            origin: &self.config.server_name,
+            key: &self.key,
+            now_millis: now_millis(),
+        };
+        let pdu = build_event(template, sender, &ctx)?;
+        let redaction = self.redaction_for(&pdu, &rules)?;
+        let event_id = pdu.event_id.clone();
+        let streams = self.store.append_events(None, &[NewEvent { pdu, txn, redaction }])?;
+        self.notifier.notify();
+        Ok(Sent { event_id, stream: streams.first().copied().unwrap_or_default() })
+    }
+
+    /// For a redaction event, the redacted form of its target, when the target is in the same
+    /// room. The authorization rules already decided the sender may redact.
+    fn redaction_for(&self, pdu: &Pdu, rules: &RoomVersionRules) -> Result<Option<Redaction>> {
+        if pdu.kind != TimelineEventType::RoomRedaction {
+            return Ok(None);
+        }
+        let Some(target_id) = &pdu.redacts else { return Ok(None) };
+        let Some(target) = self.store.get_event(target_id)? else { return Ok(None) };
+        if target.pdu.room_id != pdu.room_id {
+            return Ok(None);
+        }
+        let redacted = redact_pdu(&target.pdu, rules)?;
+        Ok(Some(Redaction { target: target_id.clone(), redacted_json: redacted.json }))
+    }
+
+    /// Appends a whole new room in one transaction (used by room creation).
+    fn append_new_room(&self, room: &RoomRecord, events: Vec<Pdu>) -> Result<()> {
+        let events: Vec<NewEvent> = events.into_iter().map(|pdu| NewEvent { pdu, txn: None, redaction: None }).collect();
+        self.store.append_events(Some(room), &events)?;
+        self.notifier.notify();
+        Ok(())
+    }
+}

@@ -1,0 +1,42 @@
+//! Per-user sync sections: global account data and presence.
+
+use serde_json::{Value, json};
+
+use super::SyncContext;
+use crate::Result;
+
+/// Global account data changed since the token (all of it on an initial sync).
+pub(crate) fn global_account_data(ctx: &SyncContext<'_>) -> Result<Vec<Value>> {
+    let records = ctx.services.store.account_data_since(&ctx.identity.user_id, ctx.since_stream())?;
+    Ok(records
+        .into_iter()
+        .filter(|r| r.room_id.is_none() && r.stream <= ctx.now.stream)
+        .map(|r| json!({ "type": r.kind, "content": if r.content.is_null() { json!({}) } else { r.content } }))
+        .collect())
+}
+
+/// Presence of users sharing a room with the syncing user, changed since the token.
+pub(crate) fn presence(ctx: &SyncContext<'_>) -> Result<Vec<Value>> {
+    if !ctx.services.config.presence.enabled {
+        return Ok(vec![]);
+    }
+    let store = &ctx.services.store;
+    let users = store.users_sharing_rooms(&ctx.identity.user_id)?;
+    let now = rempart_types::time::now_millis();
+    Ok(store
+        .presence_since(&users, ctx.since_stream())?
+        .into_iter()
+        .filter(|(_, _, _, _, stream)| *stream <= ctx.now.stream)
+        .map(|(user_id, presence, status_msg, last_active, _)| {
+            let mut content = json!({
+                "presence": presence,
+                "last_active_ago": now.saturating_sub(last_active),
+                "currently_active": presence == "online",
+            });
+            if let Some(status) = status_msg {
+                content["status_msg"] = status.into();
+            }
+            json!({ "type": "m.presence", "sender": user_id, "content": content })
+        })
+        .collect())
+}

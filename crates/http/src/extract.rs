@@ -1,0 +1,164 @@
+//! The `Ruma<T>` extractor: reads the body within the size limit, authenticates the caller as
+//! the endpoint's auth scheme requires, and parses the typed ruma request. Errors become
+//! Matrix errors (`M_NOT_JSON`, `M_BAD_JSON`, `M_INVALID_PARAM`, `M_MISSING_TOKEN`, ...).
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request},
+    http::request::Parts,
+};
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use rempart_core::accounts::Identity;
+use ruma::api::{
+    IncomingRequest, IncomingRequestExt,
+    auth_scheme::{AccessToken, AccessTokenOptional, AppserviceToken, AppserviceTokenOptional, NoAccessToken, NoAuthentication},
+    error::{DeserializationError, FromHttpRequestError},
+};
+
+use crate::{ApiError, AppState};
+
+/// How an endpoint authenticates its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthRequirement {
+    /// No token is read.
+    None,
+    /// A token is read if present.
+    Optional,
+    /// A valid token is required.
+    Required,
+}
+
+/// Maps ruma's authentication scheme types to what Rempart enforces.
+pub trait SchemeRequirement {
+    /// The requirement.
+    const REQUIREMENT: AuthRequirement;
+}
+
+impl SchemeRequirement for NoAuthentication {
+    const REQUIREMENT: AuthRequirement = AuthRequirement::None;
+}
+impl SchemeRequirement for NoAccessToken {
+    const REQUIREMENT: AuthRequirement = AuthRequirement::None;
+}
+impl SchemeRequirement for AccessToken {
+    const REQUIREMENT: AuthRequirement = AuthRequirement::Required;
+}
+impl SchemeRequirement for AccessTokenOptional {
+    const REQUIREMENT: AuthRequirement = AuthRequirement::Optional;
+}
+impl SchemeRequirement for AppserviceToken {
+    const REQUIREMENT: AuthRequirement = AuthRequirement::Required;
+}
+impl SchemeRequirement for AppserviceTokenOptional {
+    const REQUIREMENT: AuthRequirement = AuthRequirement::Optional;
+}
+
+/// The client's IP address as seen by the listener.
+#[derive(Debug, Clone, Default)]
+pub struct ClientIp(pub Option<String>);
+
+/// A parsed ruma request with the caller's identity.
+pub struct Ruma<T> {
+    /// The typed request.
+    pub body: T,
+    /// Who is calling, for authenticated endpoints.
+    pub identity: Option<Identity>,
+    /// The raw JSON body, for handlers that need fields ruma does not model.
+    pub json: Option<serde_json::Value>,
+    /// Client IP.
+    pub ip: Option<String>,
+}
+
+impl<T> Ruma<T> {
+    /// The authenticated identity; endpoints with `AccessToken` auth always have one.
+    pub fn identity(&self) -> Result<&Identity, ApiError> {
+        self.identity.as_ref().ok_or(ApiError::MissingToken)
+    }
+}
+
+impl<T> std::ops::Deref for Ruma<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.body
+    }
+}
+
+fn access_token(parts: &Parts) -> Option<String> {
+    if let Some(header) = parts.headers.get(http::header::AUTHORIZATION).and_then(|h| h.to_str().ok())
+        && let Some(token) = header.strip_prefix("Bearer ")
+    {
+        return Some(token.trim().to_owned());
+    }
+    parts.uri.query().and_then(|query| {
+        query.split('&').filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == "access_token").map(|(_, v)| v.to_owned())
+    })
+}
+
+fn client_ip(parts: &Parts) -> Option<String> {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string())
+}
+
+/// Authenticates the request's token according to `requirement`.
+pub(crate) fn authenticate(state: &AppState, parts: &Parts, requirement: AuthRequirement) -> Result<Option<Identity>, ApiError> {
+    if requirement == AuthRequirement::None {
+        return Ok(None);
+    }
+    let Some(token) = access_token(parts) else {
+        return match requirement {
+            AuthRequirement::Required => Err(ApiError::MissingToken),
+            _ => Ok(None),
+        };
+    };
+    let user_agent = parts.headers.get(http::header::USER_AGENT).and_then(|h| h.to_str().ok());
+    Ok(Some(state.accounts.authenticate(&token, client_ip(parts).as_deref(), user_agent)?))
+}
+
+fn map_parse_error(error: FromHttpRequestError) -> ApiError {
+    match error {
+        FromHttpRequestError::Deserialization(DeserializationError::Json(e)) => ApiError::BadJson(format!("invalid request body: {e}")),
+        FromHttpRequestError::Deserialization(DeserializationError::Ident(e)) => ApiError::InvalidParam(format!("invalid identifier: {e}")),
+        FromHttpRequestError::Deserialization(DeserializationError::Query(e)) => ApiError::InvalidParam(format!("invalid query parameter: {e}")),
+        FromHttpRequestError::Deserialization(e) => ApiError::BadJson(e.to_string()),
+        FromHttpRequestError::MethodMismatch { .. } => ApiError::MethodNotAllowed,
+        other => ApiError::BadJson(other.to_string()),
+    }
+}
+
+impl<T> FromRequest<AppState> for Ruma<T>
+where
+    T: IncomingRequest + Send,
+    T::Authentication: SchemeRequirement,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let path_params = match RawPathParams::from_request_parts(&mut parts, state).await {
+            Ok(params) => params.iter().map(|(_, value)| value.to_owned()).collect::<Vec<_>>(),
+            Err(_) => return Err(ApiError::InvalidParam("invalid path parameter encoding".into())),
+        };
+        let limit = state.config.limits.max_request_bytes;
+        let bytes: Bytes = match Limited::new(body, limit).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => return Err(ApiError::TooLarge),
+            Err(_) => return Err(ApiError::BadJson("could not read request body".into())),
+        };
+
+        let identity = authenticate(state, &parts, <T::Authentication as SchemeRequirement>::REQUIREMENT)?;
+
+        let has_json_body = !bytes.is_empty() && matches!(parts.method, http::Method::POST | http::Method::PUT);
+        let json = if has_json_body {
+            Some(serde_json::from_slice::<serde_json::Value>(&bytes).map_err(|_| ApiError::NotJson)?)
+        } else {
+            None
+        };
+        // Like Synapse, an empty body on a JSON endpoint counts as an empty object.
+        let body_bytes: &[u8] = if bytes.is_empty() && matches!(parts.method, http::Method::POST | http::Method::PUT) { b"{}" } else { &bytes };
+        let http_request = http::Request::from_parts(parts.clone(), body_bytes);
+        let path_refs: Vec<&str> = path_params.iter().map(String::as_str).collect();
+        let body = T::try_from_http_request(http_request, &path_refs).map_err(map_parse_error)?;
+        Ok(Self { body, identity, json, ip: client_ip(&parts) })
+    }
+}

@@ -1,0 +1,72 @@
+//! The commented example configuration printed by `rempart generate-config`.
+
+/// Every key with its default and what it does.
+pub const EXAMPLE_CONFIG: &str = r#"# Rempart shard configuration.
+# Every key can also be set by an environment variable: REMPART_<KEY>, with "__" between
+# nested keys, e.g. REMPART_SERVER_NAME=ministry.example, REMPART_REGISTRATION__MODE=open.
+
+# The Matrix server name of this shard: the part after ":" in user ids. Cannot change later.
+server_name = "localhost"
+
+# Database, signing key and media live here unless overridden below.
+data_dir = "./data"
+
+[listen]
+# Client, federation and admin APIs are served on this address.
+address = "127.0.0.1:8008"
+
+[database]
+# SQLite database file. Defaults to "<data_dir>/rempart.db".
+# path = "./data/rempart.db"
+
+[registration]
+# Who may create accounts through the client API:
+#   "disabled" - only operators (rempart create-user, shared-secret registration)
+#   "token"    - anyone presenting one of `tokens` (m.login.registration_token)
+#   "open"     - anyone (m.login.dummy); only for tests and closed networks
+mode = "disabled"
+# Secret for Synapse-compatible shared-secret registration at /_synapse/admin/v1/register.
+# shared_secret = "a long random string"
+# Registration tokens accepted in "token" mode.
+tokens = []
+
+[rate_limits]
+# General per-user and per-IP limits on writes (messages, joins, invites, room creation,
+# registration). Turn off only for tests and benchmarks.
+enabled = true
+# Sustained writes per second, and the burst allowed above it.
+per_second = 5.0
+burst = 20
+
+[password_hashing]
+# Argon2id cost. Lower only in test configurations.
+memory_kib = 19456
+iterations = 2
+
+[rooms]
+# Version of new rooms when clients do not ask for one: "10", "11" or "12".
+default_version = "12"
+# Publishing a room in the directory needs power to send m.room.canonical_alias (true),
+# or is refused to everyone but server admins (false).
+publish_requires_state_power = true
+
+[presence]
+# Whether online/offline status is stored and shared.
+enabled = true
+
+[limits]
+# Largest request body accepted, in bytes.
+max_request_bytes = 1048576
+"#;
+
+#[cfg(test)]
+mod tests {
+    use rempart_types::config::Config;
+
+    #[test]
+    fn example_parses_to_the_defaults() {
+        let parsed = Config::from_toml(super::EXAMPLE_CONFIG).unwrap();
+        let defaults = Config::default();
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), serde_json::to_value(&defaults).unwrap());
+    }
+}

@@ -1,0 +1,1 @@
+//! HTTP-level integration tests against the in-process router.
