@@ -14,7 +14,7 @@ pub mod streams;
 
 pub use accounts::{AccountStatus, AccountStore, DeviceRecord, NewUser, SessionRecord, UserRecord};
 pub use rooms::{Membership, MembershipRecord, NewEvent, Redaction, RoomRecord, RoomStore, StoredEvent};
-pub use streams::{AccountDataRecord, ReceiptRecord, StreamStore};
+pub use streams::{AccountDataRecord, PresenceState, PresenceUpdate, ReceiptRecord, StreamStore};
 
 /// Everything a backend provides.
 pub trait Storage: AccountStore + RoomStore + StreamStore + Send + Sync + 'static {}

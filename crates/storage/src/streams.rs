@@ -37,6 +37,12 @@ pub struct ReceiptRecord {
     pub stream: i64,
 }
 
+/// A user's presence: `(presence, status_msg, last_active_ts, stream)`.
+pub type PresenceState = (String, Option<String>, u64, i64);
+
+/// A presence change: `(user, presence, status_msg, last_active_ts, stream)`.
+pub type PresenceUpdate = (OwnedUserId, String, Option<String>, u64, i64);
+
 /// Stream-ordered per-user data.
 pub trait StreamStore {
     /// The newest stream position handed out.
@@ -62,7 +68,7 @@ pub trait StreamStore {
     /// Sets presence; returns its stream position.
     fn put_presence(&self, user_id: &UserId, presence: &str, status_msg: Option<&str>, now: u64) -> Result<i64>;
     /// `(presence, status_msg, last_active_ts, stream)` of a user.
-    fn get_presence(&self, user_id: &UserId) -> Result<Option<(String, Option<String>, u64, i64)>>;
+    fn get_presence(&self, user_id: &UserId) -> Result<Option<PresenceState>>;
     /// Presence of the given users changed after `since`.
-    fn presence_since(&self, user_ids: &[OwnedUserId], since: i64) -> Result<Vec<(OwnedUserId, String, Option<String>, u64, i64)>>;
+    fn presence_since(&self, user_ids: &[OwnedUserId], since: i64) -> Result<Vec<PresenceUpdate>>;
 }

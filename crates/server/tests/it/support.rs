@@ -1,0 +1,101 @@
+//! Test support: a shard served in-process over a temporary SQLite database, with helpers to
+//! register users and make JSON requests.
+
+use std::sync::Arc;
+
+use axum::Router;
+use http::{Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use rempart_core::Services;
+use rempart_types::config::Config;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// An in-process shard.
+pub struct TestApp {
+    pub router: Router,
+    pub services: Arc<Services>,
+    _dir: tempfile::TempDir,
+}
+
+/// The configuration tests run with: open registration, cheap password hashing, no limits.
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut config = Config::from_toml(
+        r#"
+        [registration]
+        mode = "open"
+        [rate_limits]
+        enabled = false
+        [password_hashing]
+        memory_kib = 64
+        iterations = 1
+        "#,
+    )
+    .expect("test config");
+    config.data_dir = dir.to_owned();
+    config
+}
+
+impl TestApp {
+    /// A fresh shard with an empty database.
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    /// A fresh shard whose configuration `adjust` may change.
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = test_config(dir.path());
+        adjust(&mut config);
+        let services = rempart_server::build_services(config).expect("services");
+        let router = rempart_server::app(Arc::clone(&services));
+        Self { router, services, _dir: dir }
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let bytes = body.map(|b| serde_json::to_vec(&b).expect("json")).unwrap_or_default();
+        self.raw_request(method, path, token, bytes, "application/json").await
+    }
+
+    /// Sends raw bytes.
+    pub async fn raw_request(&self, method: Method, path: &str, token: Option<&str>, body: Vec<u8>, content_type: &str) -> (StatusCode, Value) {
+        let mut builder = Request::builder().method(method).uri(path).header("content-type", content_type);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        let response = self.router.clone().oneshot(builder.body(axum::body::Body::from(body)).expect("request")).await.expect("response");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned())) };
+        (status, value)
+    }
+
+    /// Registers `localpart` with password `password-<localpart>` and returns its user id and
+    /// access token.
+    pub async fn register(&self, localpart: &str) -> (String, String) {
+        let (status, body) = self
+            .request(
+                Method::POST,
+                "/_matrix/client/v3/register",
+                None,
+                Some(json!({ "username": localpart, "password": format!("password-{localpart}"), "auth": { "type": "m.login.dummy" } })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "register {localpart}: {body}");
+        (body["user_id"].as_str().expect("user_id").to_owned(), body["access_token"].as_str().expect("token").to_owned())
+    }
+
+    /// Creates a room with the given createRoom body and returns its id.
+    pub async fn create_room(&self, token: &str, body: Value) -> String {
+        let (status, response) = self.request(Method::POST, "/_matrix/client/v3/createRoom", Some(token), Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "createRoom: {response}");
+        response["room_id"].as_str().expect("room_id").to_owned()
+    }
+}
+
+/// Asserts a Matrix error response.
+pub fn assert_error(result: &(StatusCode, Value), status: StatusCode, errcode: &str) {
+    assert_eq!(result.0, status, "unexpected status, body: {}", result.1);
+    assert_eq!(result.1["errcode"], errcode, "unexpected errcode, body: {}", result.1);
+}
