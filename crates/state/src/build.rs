@@ -98,8 +98,10 @@ pub fn build_event(template: EventTemplate, sender: &UserId, ctx: &BuildContext<
         object.insert("redacts".into(), CanonicalJsonValue::String(redacts.to_string()));
     }
 
-    hash_and_sign_event(ctx.origin.as_str(), ctx.key, &mut object, &ctx.rules.redaction)
-        .map_err(|e| StateError::Invalid(e.to_string()))?;
+    hash_and_sign_event(ctx.origin.as_str(), ctx.key, &mut object, &ctx.rules.redaction).map_err(|e| match e {
+        ruma::signatures::JsonError::PduTooLarge => StateError::TooLarge,
+        other => StateError::Invalid(other.to_string()),
+    })?;
     let serialized_len = serde_json::to_vec(&object).map(|v| v.len()).unwrap_or(usize::MAX);
     if serialized_len > MAX_PDU_BYTES {
         return Err(StateError::TooLarge);

@@ -6,6 +6,9 @@ mod build;
 mod redact;
 mod versions;
 
+#[cfg(test)]
+mod tests;
+
 pub use build::{BuildContext, EventTemplate, StateMap, build_event, check_event_auth};
 pub use redact::redact_pdu;
 pub use versions::{SUPPORTED_VERSIONS, rules_for};

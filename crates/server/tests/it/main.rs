@@ -2,5 +2,7 @@
 //! module per area.
 
 mod accounts;
+mod crash;
 mod errors;
+mod fuzz;
 mod support;
