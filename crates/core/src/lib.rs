@@ -12,6 +12,7 @@ pub mod notifier;
 pub mod presence;
 pub mod profile;
 pub mod push;
+pub mod ratelimit;
 pub mod receipts;
 pub mod rooms;
 pub mod signing;
@@ -40,6 +41,8 @@ pub struct Services {
     pub typing: Arc<typing::Typing>,
     /// Wakes long-polling syncs.
     pub notifier: Arc<notifier::Notifier>,
+    /// Write rate limits.
+    pub rate_limiter: ratelimit::RateLimiter,
     /// Per-user streams: account data, receipts, presence, filters, profiles.
     pub store: Arc<dyn Storage>,
 }
@@ -54,6 +57,7 @@ impl Services {
             uia: uia::Uia::default(),
             rooms: rooms::Rooms::new(Arc::clone(&store), Arc::clone(&config), Arc::new(key), Arc::clone(&notifier)),
             typing: Arc::new(typing::Typing::default()),
+            rate_limiter: ratelimit::RateLimiter::new(&config.rate_limits),
             notifier,
             store,
             config,

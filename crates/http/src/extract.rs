@@ -147,6 +147,17 @@ where
         };
 
         let identity = authenticate(state, &parts, <T::Authentication as SchemeRequirement>::REQUIREMENT)?;
+        // The spec marks some endpoints rate-limited; the platform also limits every other
+        // write (room creation, invites, state changes), which the spec leaves to servers.
+        let is_write = matches!(T::METHOD, http::Method::POST | http::Method::PUT | http::Method::DELETE);
+        if T::RATE_LIMITED || is_write {
+            let key = match (&identity, client_ip(&parts)) {
+                (Some(identity), _) => identity.user_id.to_string(),
+                (None, Some(ip)) => ip,
+                (None, None) => "unknown".to_owned(),
+            };
+            state.rate_limiter.check(&key)?;
+        }
 
         let has_json_body = !bytes.is_empty() && matches!(parts.method, http::Method::POST | http::Method::PUT);
         let json = if has_json_body {
@@ -158,7 +169,11 @@ where
         let body_bytes: &[u8] = if bytes.is_empty() && matches!(parts.method, http::Method::POST | http::Method::PUT) { b"{}" } else { &bytes };
         let http_request = http::Request::from_parts(parts.clone(), body_bytes);
         let path_refs: Vec<&str> = path_params.iter().map(String::as_str).collect();
-        let body = T::try_from_http_request(http_request, &path_refs).map_err(map_parse_error)?;
+        // ruma's deserialisers can panic on some malformed bodies (a login body without
+        // `type`, for one); a panic while parsing client input is a bad request, not a 500.
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| T::try_from_http_request(http_request, &path_refs)))
+            .map_err(|_| ApiError::BadJson("malformed request body".into()))?;
+        let body = parsed.map_err(map_parse_error)?;
         Ok(Self { body, identity, json, ip: client_ip(&parts) })
     }
 }

@@ -80,3 +80,33 @@ async fn inviting_a_nonexistent_user_is_not_found() {
         .await;
     assert_error(&result, StatusCode::NOT_FOUND, "M_NOT_FOUND");
 }
+
+#[tokio::test]
+async fn login_without_type_is_bad_json_not_a_crash() {
+    let app = TestApp::new().await;
+    let result = app.request(Method::POST, "/_matrix/client/v3/login", None, Some(json!({ "password": "x" }))).await;
+    assert_error(&result, StatusCode::BAD_REQUEST, "M_BAD_JSON");
+}
+
+#[tokio::test]
+async fn writes_are_rate_limited_when_enabled() {
+    let app = TestApp::with_config(|c| {
+        c.rate_limits.enabled = true;
+        c.rate_limits.per_second = 0.1;
+        c.rate_limits.burst = 3;
+    })
+    .await;
+    let (_, token) = app.register("alice").await;
+    let mut limited = None;
+    for n in 0..6 {
+        let result = app.request(Method::POST, "/_matrix/client/v3/createRoom", Some(&token), Some(json!({ "name": format!("r{n}") }))).await;
+        if result.0 == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(result);
+            break;
+        }
+        assert_eq!(result.0, StatusCode::OK, "{}", result.1);
+    }
+    let limited = limited.expect("no request was limited");
+    assert_eq!(limited.1["errcode"], "M_LIMIT_EXCEEDED");
+    assert!(limited.1["retry_after_ms"].as_u64().unwrap() > 0);
+}
