@@ -15,6 +15,7 @@ mod profile;
 mod push;
 mod receipt;
 mod rooms;
+mod search;
 mod sync;
 mod typing;
 mod user_directory;
@@ -25,7 +26,7 @@ use rempart_http::AppState;
 
 /// Every client-server route, ready for [`rempart_http::finish_router`].
 pub fn routes() -> Router<AppState> {
-    let groups: [fn(Router<AppState>) -> Router<AppState>; 16] = [
+    let groups: [fn(Router<AppState>) -> Router<AppState>; 17] = [
         discovery::routes,
         account::routes,
         device::routes,
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         presence::routes,
         user_directory::routes,
         push::routes,
+        search::routes,
     ];
     groups.into_iter().fold(Router::new(), |router, add| add(router))
 }

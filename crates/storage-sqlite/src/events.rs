@@ -267,6 +267,24 @@ pub(crate) fn backward(conn: &Connection, room_id: &str, before: i64, limit: usi
     )
 }
 
+/// Full-text-ish search: a case-insensitive substring match on the fields clients display.
+/// `rooms_json` is a JSON array of room ids, expanded with `json_each` so the statement stays
+/// cacheable whatever the number of rooms.
+pub(crate) fn search(conn: &Connection, rooms_json: &str, term: &str, before: i64, limit: usize) -> Result<Vec<StoredEvent>> {
+    query_events(
+        conn,
+        &format!(
+            "SELECT {EVENT_COLUMNS} FROM events e
+             WHERE e.room_id IN (SELECT value FROM json_each(?1)) AND e.stream < ?2 AND e.redacted_by IS NULL
+               AND (instr(lower(json_extract(e.json, '$.content.body')), lower(?3)) > 0
+                 OR instr(lower(json_extract(e.json, '$.content.name')), lower(?3)) > 0
+                 OR instr(lower(json_extract(e.json, '$.content.topic')), lower(?3)) > 0)
+             ORDER BY e.stream DESC LIMIT ?4"
+        ),
+        params![rooms_json, before, term, i64::try_from(limit).unwrap_or(i64::MAX)],
+    )
+}
+
 /// Up to `limit` events with `stream > after`, oldest first.
 pub(crate) fn forward(conn: &Connection, room_id: &str, after: i64, limit: usize) -> Result<Vec<StoredEvent>> {
     query_events(

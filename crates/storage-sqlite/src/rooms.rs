@@ -208,6 +208,11 @@ impl RoomStore for SqliteStore {
         self.read(|tx| events::forward(tx, room_id.as_str(), after, limit))
     }
 
+    fn search_events(&self, room_ids: &[OwnedRoomId], term: &str, before: i64, limit: usize) -> Result<Vec<StoredEvent>> {
+        let rooms = serde_json::to_string(&room_ids).map_err(|e| corrupt(e.to_string()))?;
+        self.read(|tx| events::search(tx, &rooms, term, before, limit))
+    }
+
     fn latest_event_at(&self, room_id: &RoomId, at: i64) -> Result<Option<StoredEvent>> {
         self.read(|tx| {
             query_event(

@@ -23,7 +23,7 @@ pub use events::{
     append_events_is_atomic, append_events_state_groups, forward_extremities, redactions, state_group_chains,
     transaction_ids,
 };
-pub use rooms::{aliases, memberships, rooms, timelines};
+pub use rooms::{aliases, memberships, rooms, search, timelines};
 pub use streams::{account_data, filters, presence, receipts, stream_is_shared};
 
 /// Expands to one `#[test]` per conformance function. `$make` is evaluated once per test and
@@ -35,7 +35,7 @@ macro_rules! storage_conformance_tests {
         $crate::storage_conformance_tests!(@each $make;
             users, sessions, rooms, append_events_state_groups, state_group_chains, forward_extremities,
             redactions, transaction_ids, timelines, memberships, aliases, account_data, receipts, filters,
-            presence, stream_is_shared, append_events_is_atomic,
+            presence, stream_is_shared, append_events_is_atomic, search,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

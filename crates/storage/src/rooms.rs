@@ -161,6 +161,9 @@ pub trait RoomStore {
     fn timeline_backward(&self, room_id: &RoomId, before: i64, limit: usize) -> Result<Vec<StoredEvent>>;
     /// Up to `limit` events with `stream > after`, oldest first.
     fn timeline_forward(&self, room_id: &RoomId, after: i64, limit: usize) -> Result<Vec<StoredEvent>>;
+    /// Up to `limit` unredacted events of the given rooms whose `body`, `name` or `topic`
+    /// contains `term` (case-insensitively), with `stream < before`, newest first.
+    fn search_events(&self, room_ids: &[OwnedRoomId], term: &str, before: i64, limit: usize) -> Result<Vec<StoredEvent>>;
     /// The newest event of a room at or before `at`.
     fn latest_event_at(&self, room_id: &RoomId, at: i64) -> Result<Option<StoredEvent>>;
 

@@ -5,6 +5,7 @@
 mod create;
 mod membership;
 mod read;
+mod search;
 pub mod visibility;
 
 use std::{
@@ -26,6 +27,7 @@ use serde_json::value::to_raw_value;
 
 pub use create::{CreateRoomParams, Preset};
 pub use read::{Direction, MessagesPage};
+pub use search::SearchPage;
 
 use crate::{CoreError, Result, notifier::Notifier};
 

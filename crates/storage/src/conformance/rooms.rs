@@ -3,7 +3,7 @@
 use ruma::{OwnedRoomAliasId, OwnedUserId, RoomVersionId};
 use serde_json::json;
 
-use super::{append, create_room, event_id, ids, is_conflict, room, streams, user};
+use super::{append, create_room, event_id, ids, is_conflict, room, stored, streams, user};
 use crate::{Membership, Storage};
 
 /// Room records: creation through `append_events`, listing, publishing, batch lookups.
@@ -159,4 +159,24 @@ pub fn aliases(store: &dyn Storage) {
     assert!(!store.delete_alias(&a).expect("delete again"));
     assert_eq!(store.resolve_alias(&a).expect("resolve"), None);
     assert_eq!(store.room_aliases(&room("!r:test")).expect("list"), [b]);
+}
+
+/// Search matches body, name and topic case-insensitively, only in the given rooms, newest
+/// first, and never returns redacted events.
+pub fn search(store: &dyn Storage) {
+    let mut c = create_room(store, "!s:test", "s", "@alice:test", "public");
+    let mut other = create_room(store, "!t:test", "t", "@bob:test", "public");
+    append(store, &[c.message("$s1", "@alice:test", "The Budget for 2027")]);
+    append(store, &[other.message("$t1", "@bob:test", "budget elsewhere")]);
+    append(store, &[c.state("$s2", "@alice:test", "m.room.topic", "", json!({ "topic": "budget talks" }))]);
+    append(store, &[c.message("$s3", "@alice:test", "nothing to see")]);
+    let rooms = [room("!s:test")];
+    let found = store.search_events(&rooms, "BUDGET", i64::MAX, 10).expect("search");
+    assert_eq!(ids(&found), ["$s2", "$s1"]);
+    let found = store.search_events(&rooms, "budget", stored(store, "$s2").stream, 10).expect("search");
+    assert_eq!(ids(&found), ["$s1"], "stream < before");
+    let both = [room("!s:test"), room("!t:test")];
+    assert_eq!(store.search_events(&both, "budget", i64::MAX, 1).expect("search").len(), 1, "limit");
+    assert_eq!(store.search_events(&both, "budget", i64::MAX, 10).expect("search").len(), 3);
+    assert!(store.search_events(&[], "budget", i64::MAX, 10).expect("search").is_empty());
 }
