@@ -5,4 +5,5 @@ mod accounts;
 mod crash;
 mod errors;
 mod fuzz;
+mod search;
 mod support;
