@@ -11,6 +11,10 @@ server_name = "localhost"
 # Database, signing key and media live here unless overridden below.
 data_dir = "./data"
 
+# The URL clients reach this shard at (behind a reverse proxy, its https:// address),
+# advertised in /.well-known/matrix/client. Defaults to http://<listen address>.
+# public_base_url = "https://matrix.ministry.example"
+
 [listen]
 # Client, federation and admin APIs are served on this address.
 address = "127.0.0.1:8008"

@@ -31,6 +31,9 @@ pub struct Config {
     pub server_name: OwnedServerName,
     /// Where the database, the signing key and media live unless overridden.
     pub data_dir: PathBuf,
+    /// The URL clients reach this shard at, advertised in `/.well-known/matrix/client`;
+    /// defaults to `http://<listen address>`.
+    pub public_base_url: Option<String>,
     /// Network listeners.
     pub listen: ListenConfig,
     /// The embedded database.
@@ -54,6 +57,7 @@ impl Default for Config {
         Self {
             server_name: "localhost".try_into().expect("valid server name"),
             data_dir: PathBuf::from("./data"),
+            public_base_url: None,
             listen: ListenConfig::default(),
             database: DatabaseConfig::default(),
             registration: RegistrationConfig::default(),
@@ -237,6 +241,11 @@ impl Config {
                 "password_hashing.memory_kib must be at least 8 and iterations at least 1".into(),
             ));
         }
+        if let Some(url) = &self.public_base_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConfigError::Invalid(format!("public_base_url {url:?} must start with https:// or http://")));
+        }
         if self.limits.max_request_bytes < 65_536 {
             return Err(ConfigError::Invalid("limits.max_request_bytes must be at least 65536".into()));
         }
@@ -246,6 +255,11 @@ impl Config {
     /// The database file path, resolved against the data directory.
     pub fn database_path(&self) -> PathBuf {
         self.database.path.clone().unwrap_or_else(|| self.data_dir.join("rempart.db"))
+    }
+
+    /// The base URL clients should use.
+    pub fn client_base_url(&self) -> String {
+        self.public_base_url.clone().unwrap_or_else(|| format!("http://{}", self.listen.address))
     }
 
     /// Path of the shard's ed25519 signing key.
