@@ -2,6 +2,7 @@
 //! module per area.
 
 mod accounts;
+mod cli;
 mod crash;
 mod errors;
 mod fuzz;
