@@ -76,8 +76,9 @@ impl Accounts {
     }
 
     fn hasher(&self) -> Result<Argon2<'static>> {
-        let params = Params::new(self.config.password_hashing.memory_kib, self.config.password_hashing.iterations, 1, None)
-            .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
+        let params =
+            Params::new(self.config.password_hashing.memory_kib, self.config.password_hashing.iterations, 1, None)
+                .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
@@ -98,11 +99,11 @@ impl Accounts {
     /// Validates a localpart for registration and returns the full user id.
     pub fn user_id_for_localpart(&self, localpart: &str) -> Result<OwnedUserId> {
         let valid = !localpart.is_empty()
-            && localpart.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'=' | b'-' | b'/' | b'+'));
+            && localpart
+                .bytes()
+                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'=' | b'-' | b'/' | b'+'));
         if !valid {
-            return Err(CoreError::InvalidUsername(
-                "user names may only contain a-z, 0-9 and . _ = - / +".into(),
-            ));
+            return Err(CoreError::InvalidUsername("user names may only contain a-z, 0-9 and . _ = - / +".into()));
         }
         let user_id = OwnedUserId::try_from(format!("@{localpart}:{}", self.config.server_name))
             .map_err(|e| CoreError::InvalidUsername(e.to_string()))?;

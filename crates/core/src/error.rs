@@ -73,7 +73,9 @@ pub enum CoreError {
 impl From<StateError> for CoreError {
     fn from(error: StateError) -> Self {
         match error {
-            StateError::UnsupportedVersion(v) => Self::UnsupportedRoomVersion(format!("room version {v} is not supported")),
+            StateError::UnsupportedVersion(v) => {
+                Self::UnsupportedRoomVersion(format!("room version {v} is not supported"))
+            }
             StateError::Forbidden(reason) => Self::Forbidden(format!("the room's rules refuse this event: {reason}")),
             StateError::TooLarge => Self::TooLarge("event is larger than 65536 bytes".into()),
             StateError::Invalid(reason) => Self::BadJson(reason),

@@ -57,7 +57,8 @@ pub fn event_matches(filter: &RoomEventFilter, pdu: &Pdu) -> bool {
 
 /// Whether a room passes the room filter's room lists.
 pub fn room_included(filter: &RoomFilter, room_id: &ruma::RoomId) -> bool {
-    !filter.not_rooms.iter().any(|r| r == room_id) && filter.rooms.as_ref().is_none_or(|rooms| rooms.iter().any(|r| r == room_id))
+    !filter.not_rooms.iter().any(|r| r == room_id)
+        && filter.rooms.as_ref().is_none_or(|rooms| rooms.iter().any(|r| r == room_id))
 }
 
 #[cfg(test)]

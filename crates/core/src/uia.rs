@@ -79,12 +79,18 @@ impl Uia {
                 let id = crate::accounts::random_token();
                 sessions.insert(
                     id.clone(),
-                    Session { purpose: purpose.to_owned(), user: user.map(ToOwned::to_owned), completed: vec![], created: Instant::now() },
+                    Session {
+                        purpose: purpose.to_owned(),
+                        user: user.map(ToOwned::to_owned),
+                        completed: vec![],
+                        created: Instant::now(),
+                    },
                 );
                 id
             }
         };
-        let session = sessions.get_mut(&session_id).ok_or_else(|| CoreError::Internal("uia session vanished".into()))?;
+        let session =
+            sessions.get_mut(&session_id).ok_or_else(|| CoreError::Internal("uia session vanished".into()))?;
         if session.purpose != purpose || session.user.as_deref() != user {
             return Err(CoreError::Forbidden("this authentication session belongs to another request".into()));
         }

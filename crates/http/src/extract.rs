@@ -13,7 +13,9 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use rempart_core::accounts::Identity;
 use ruma::api::{
     IncomingRequest, IncomingRequestExt,
-    auth_scheme::{AccessToken, AccessTokenOptional, AppserviceToken, AppserviceTokenOptional, NoAccessToken, NoAuthentication},
+    auth_scheme::{
+        AccessToken, AccessTokenOptional, AppserviceToken, AppserviceTokenOptional, NoAccessToken, NoAuthentication,
+    },
     error::{DeserializationError, FromHttpRequestError},
 };
 
@@ -92,7 +94,11 @@ fn access_token(parts: &Parts) -> Option<String> {
         return Some(token.trim().to_owned());
     }
     parts.uri.query().and_then(|query| {
-        query.split('&').filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == "access_token").map(|(_, v)| v.to_owned())
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == "access_token")
+            .map(|(_, v)| v.to_owned())
     })
 }
 
@@ -101,7 +107,11 @@ fn client_ip(parts: &Parts) -> Option<String> {
 }
 
 /// Authenticates the request's token according to `requirement`.
-pub(crate) fn authenticate(state: &AppState, parts: &Parts, requirement: AuthRequirement) -> Result<Option<Identity>, ApiError> {
+pub(crate) fn authenticate(
+    state: &AppState,
+    parts: &Parts,
+    requirement: AuthRequirement,
+) -> Result<Option<Identity>, ApiError> {
     if requirement == AuthRequirement::None {
         return Ok(None);
     }
@@ -117,9 +127,15 @@ pub(crate) fn authenticate(state: &AppState, parts: &Parts, requirement: AuthReq
 
 fn map_parse_error(error: FromHttpRequestError) -> ApiError {
     match error {
-        FromHttpRequestError::Deserialization(DeserializationError::Json(e)) => ApiError::BadJson(format!("invalid request body: {e}")),
-        FromHttpRequestError::Deserialization(DeserializationError::Ident(e)) => ApiError::InvalidParam(format!("invalid identifier: {e}")),
-        FromHttpRequestError::Deserialization(DeserializationError::Query(e)) => ApiError::InvalidParam(format!("invalid query parameter: {e}")),
+        FromHttpRequestError::Deserialization(DeserializationError::Json(e)) => {
+            ApiError::BadJson(format!("invalid request body: {e}"))
+        }
+        FromHttpRequestError::Deserialization(DeserializationError::Ident(e)) => {
+            ApiError::InvalidParam(format!("invalid identifier: {e}"))
+        }
+        FromHttpRequestError::Deserialization(DeserializationError::Query(e)) => {
+            ApiError::InvalidParam(format!("invalid query parameter: {e}"))
+        }
         FromHttpRequestError::Deserialization(e) => ApiError::BadJson(e.to_string()),
         FromHttpRequestError::MethodMismatch { .. } => ApiError::MethodNotAllowed,
         other => ApiError::BadJson(other.to_string()),
@@ -166,13 +182,19 @@ where
             None
         };
         // Like Synapse, an empty body on a JSON endpoint counts as an empty object.
-        let body_bytes: &[u8] = if bytes.is_empty() && matches!(parts.method, http::Method::POST | http::Method::PUT) { b"{}" } else { &bytes };
+        let body_bytes: &[u8] = if bytes.is_empty() && matches!(parts.method, http::Method::POST | http::Method::PUT) {
+            b"{}"
+        } else {
+            &bytes
+        };
         let http_request = http::Request::from_parts(parts.clone(), body_bytes);
         let path_refs: Vec<&str> = path_params.iter().map(String::as_str).collect();
         // ruma's deserialisers can panic on some malformed bodies (a login body without
         // `type`, for one); a panic while parsing client input is a bad request, not a 500.
-        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| T::try_from_http_request(http_request, &path_refs)))
-            .map_err(|_| ApiError::BadJson("malformed request body".into()))?;
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            T::try_from_http_request(http_request, &path_refs)
+        }))
+        .map_err(|_| ApiError::BadJson("malformed request body".into()))?;
         let body = parsed.map_err(map_parse_error)?;
         Ok(Self { body, identity, json, ip: client_ip(&parts) })
     }

@@ -30,7 +30,9 @@ fn method_filter(method: &http::Method) -> MethodFilter {
 fn into_response<R: OutgoingResponseExt>(response: R) -> Response {
     match response.try_into_http_response::<BytesMut>() {
         Ok(response) => response.map(|body| axum::body::Body::from(body.freeze())).into_response(),
-        Err(error) => ApiError::Core(rempart_core::CoreError::Internal(format!("serialising response: {error}"))).into_response(),
+        Err(error) => {
+            ApiError::Core(rempart_core::CoreError::Internal(format!("serialising response: {error}"))).into_response()
+        }
     }
 }
 
@@ -119,7 +121,12 @@ pub fn finish_router(router: Router<AppState>, state: AppState) -> Router {
             http::Method::DELETE,
             http::Method::OPTIONS,
         ])
-        .allow_headers([http::header::AUTHORIZATION, http::header::CONTENT_TYPE, http::header::ACCEPT, http::HeaderName::from_static("x-requested-with")]);
+        .allow_headers([
+            http::header::AUTHORIZATION,
+            http::header::CONTENT_TYPE,
+            http::header::ACCEPT,
+            http::HeaderName::from_static("x-requested-with"),
+        ]);
     router
         .fallback(unrecognized)
         .method_not_allowed_fallback(method_not_allowed)

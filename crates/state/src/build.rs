@@ -68,20 +68,30 @@ pub fn build_event(template: EventTemplate, sender: &UserId, ctx: &BuildContext<
     auth_events.dedup();
 
     let depth = ctx.prev_events.iter().map(|(_, d)| *d).max().map_or(1, |d| d + 1);
-    let content: CanonicalJsonValue =
-        template.content.clone().try_into().map_err(|e: ruma::CanonicalJsonError| StateError::Invalid(e.to_string()))?;
+    let content: CanonicalJsonValue = template
+        .content
+        .clone()
+        .try_into()
+        .map_err(|e: ruma::CanonicalJsonError| StateError::Invalid(e.to_string()))?;
     if !matches!(content, CanonicalJsonValue::Object(_)) {
         return Err(StateError::Invalid("content must be a JSON object".into()));
     }
 
-    let ids = |ids: Vec<OwnedEventId>| CanonicalJsonValue::Array(ids.into_iter().map(|id| CanonicalJsonValue::String(id.to_string())).collect());
+    let ids = |ids: Vec<OwnedEventId>| {
+        CanonicalJsonValue::Array(ids.into_iter().map(|id| CanonicalJsonValue::String(id.to_string())).collect())
+    };
     let mut object = CanonicalJsonObject::new();
     object.insert("auth_events".into(), ids(auth_events));
     object.insert("content".into(), content);
-    object.insert("depth".into(), CanonicalJsonValue::Integer((depth as i64).try_into().map_err(|_| StateError::Invalid("depth".into()))?));
+    object.insert(
+        "depth".into(),
+        CanonicalJsonValue::Integer((depth as i64).try_into().map_err(|_| StateError::Invalid("depth".into()))?),
+    );
     object.insert(
         "origin_server_ts".into(),
-        CanonicalJsonValue::Integer((ctx.now_millis as i64).try_into().map_err(|_| StateError::Invalid("timestamp".into()))?),
+        CanonicalJsonValue::Integer(
+            (ctx.now_millis as i64).try_into().map_err(|_| StateError::Invalid("timestamp".into()))?,
+        ),
     );
     object.insert("prev_events".into(), ids(ctx.prev_events.iter().map(|(id, _)| id.clone()).collect()));
     if let Some(room_id) = ctx.room_id {

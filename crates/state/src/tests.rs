@@ -28,10 +28,21 @@ impl Room {
         Self { version, room_id, state: StateMap::new(), prev: vec![], key }
     }
 
-    fn send(&mut self, sender: &str, kind: &str, state_key: Option<&str>, content: serde_json::Value) -> Result<Pdu, StateError> {
+    fn send(
+        &mut self,
+        sender: &str,
+        kind: &str,
+        state_key: Option<&str>,
+        content: serde_json::Value,
+    ) -> Result<Pdu, StateError> {
         let rules = rules_for(&self.version)?;
         let sender = UserId::parse(sender).unwrap();
-        let template = EventTemplate { kind: TimelineEventType::from(kind), content, state_key: state_key.map(Into::into), redacts: None };
+        let template = EventTemplate {
+            kind: TimelineEventType::from(kind),
+            content,
+            state_key: state_key.map(Into::into),
+            redacts: None,
+        };
         let ctx = BuildContext {
             rules: &rules,
             room_id: self.room_id.as_deref(),
@@ -57,9 +68,16 @@ impl Room {
             create["creator"] = "@alice:example.org".into();
         }
         room.send("@alice:example.org", "m.room.create", Some(""), create).unwrap();
-        room.send("@alice:example.org", "m.room.member", Some("@alice:example.org"), json!({ "membership": "join" })).unwrap();
+        room.send("@alice:example.org", "m.room.member", Some("@alice:example.org"), json!({ "membership": "join" }))
+            .unwrap();
         let users = if version == RoomVersionId::V12 { json!({}) } else { json!({ "@alice:example.org": 100 }) };
-        room.send("@alice:example.org", "m.room.power_levels", Some(""), json!({ "users": users, "state_default": 50 })).unwrap();
+        room.send(
+            "@alice:example.org",
+            "m.room.power_levels",
+            Some(""),
+            json!({ "users": users, "state_default": 50 }),
+        )
+        .unwrap();
         room.send("@alice:example.org", "m.room.join_rules", Some(""), json!({ "join_rule": "invite" })).unwrap();
         room
     }
@@ -69,21 +87,26 @@ impl Room {
 fn every_supported_version_builds_a_room_and_enforces_its_rules() {
     for version in crate::SUPPORTED_VERSIONS {
         let mut room = Room::bootstrap(version.clone());
-        let message = room.send("@alice:example.org", "m.room.message", None, json!({ "msgtype": "m.text", "body": "hi" })).unwrap();
+        let message = room
+            .send("@alice:example.org", "m.room.message", None, json!({ "msgtype": "m.text", "body": "hi" }))
+            .unwrap();
         assert!(message.event_id.as_str().starts_with('$'));
         assert_eq!(message.depth, 5);
         assert_eq!(message.prev_events.len(), 1);
         assert!(!message.auth_events.is_empty());
 
         // Bob is not invited: the join rule refuses him, and so does sending without joining.
-        let join = room.send("@bob:example.org", "m.room.member", Some("@bob:example.org"), json!({ "membership": "join" }));
+        let join =
+            room.send("@bob:example.org", "m.room.member", Some("@bob:example.org"), json!({ "membership": "join" }));
         assert!(matches!(join, Err(StateError::Forbidden(_))), "{version}: {join:?}");
         let send = room.send("@bob:example.org", "m.room.message", None, json!({ "body": "x" }));
         assert!(matches!(send, Err(StateError::Forbidden(_))), "{version}: {send:?}");
 
         // After an invite, the join passes; a member without power cannot change the name.
-        room.send("@alice:example.org", "m.room.member", Some("@bob:example.org"), json!({ "membership": "invite" })).unwrap();
-        room.send("@bob:example.org", "m.room.member", Some("@bob:example.org"), json!({ "membership": "join" })).unwrap();
+        room.send("@alice:example.org", "m.room.member", Some("@bob:example.org"), json!({ "membership": "invite" }))
+            .unwrap();
+        room.send("@bob:example.org", "m.room.member", Some("@bob:example.org"), json!({ "membership": "join" }))
+            .unwrap();
         let rename = room.send("@bob:example.org", "m.room.name", Some(""), json!({ "name": "mine" }));
         assert!(matches!(rename, Err(StateError::Forbidden(_))), "{version}: {rename:?}");
         room.send("@alice:example.org", "m.room.name", Some(""), json!({ "name": "ours" })).unwrap();
@@ -108,7 +131,9 @@ fn oversized_events_are_refused() {
 #[test]
 fn redaction_keeps_only_what_the_version_keeps() {
     let mut room = Room::bootstrap(RoomVersionId::V11);
-    let message = room.send("@alice:example.org", "m.room.message", None, json!({ "msgtype": "m.text", "body": "secret" })).unwrap();
+    let message = room
+        .send("@alice:example.org", "m.room.message", None, json!({ "msgtype": "m.text", "body": "secret" }))
+        .unwrap();
     let redacted = redact_pdu(&message, &rules_for(&RoomVersionId::V11).unwrap()).unwrap();
     assert_eq!(redacted.content_value(), json!({}));
     assert_eq!(redacted.event_id, message.event_id);

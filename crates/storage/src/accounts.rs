@@ -1,6 +1,6 @@
 //! Accounts, devices and access tokens.
 
-use ruma::{OwnedDeviceId, OwnedUserId, UserId, DeviceId};
+use ruma::{DeviceId, OwnedDeviceId, OwnedUserId, UserId};
 
 use crate::Result;
 
@@ -135,7 +135,14 @@ pub trait AccountStore {
     /// Resolves a token hash.
     fn find_session(&self, token_hash: &[u8]) -> Result<Option<SessionRecord>>;
     /// Records that a device was used.
-    fn touch_device(&self, user_id: &UserId, device_id: &DeviceId, ip: Option<&str>, user_agent: Option<&str>, now: u64) -> Result<()>;
+    fn touch_device(
+        &self,
+        user_id: &UserId,
+        device_id: &DeviceId,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+        now: u64,
+    ) -> Result<()>;
     /// A user's devices.
     fn list_devices(&self, user_id: &UserId) -> Result<Vec<DeviceRecord>>;
     /// One device.

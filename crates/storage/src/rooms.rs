@@ -144,7 +144,12 @@ pub trait RoomStore {
     /// Current state of a room.
     fn current_state(&self, room_id: &RoomId) -> Result<Vec<StoredEvent>>;
     /// One entry of a room's current state.
-    fn current_state_event(&self, room_id: &RoomId, kind: &StateEventType, state_key: &str) -> Result<Option<StoredEvent>>;
+    fn current_state_event(
+        &self,
+        room_id: &RoomId,
+        kind: &StateEventType,
+        state_key: &str,
+    ) -> Result<Option<StoredEvent>>;
     /// The room's current state group, if it has any event.
     fn current_state_group(&self, room_id: &RoomId) -> Result<Option<i64>>;
     /// All `(type, state_key, event id)` entries of a state group.
@@ -156,14 +161,26 @@ pub trait RoomStore {
 
     /// Up to `limit` events with `after < stream <= until`, oldest first, keeping the newest when
     /// there are more; the flag says whether some were left out.
-    fn timeline_latest(&self, room_id: &RoomId, after: i64, until: i64, limit: usize) -> Result<(Vec<StoredEvent>, bool)>;
+    fn timeline_latest(
+        &self,
+        room_id: &RoomId,
+        after: i64,
+        until: i64,
+        limit: usize,
+    ) -> Result<(Vec<StoredEvent>, bool)>;
     /// Up to `limit` events with `stream < before`, newest first.
     fn timeline_backward(&self, room_id: &RoomId, before: i64, limit: usize) -> Result<Vec<StoredEvent>>;
     /// Up to `limit` events with `stream > after`, oldest first.
     fn timeline_forward(&self, room_id: &RoomId, after: i64, limit: usize) -> Result<Vec<StoredEvent>>;
     /// Up to `limit` unredacted events of the given rooms whose `body`, `name` or `topic`
     /// contains `term` (case-insensitively), with `stream < before`, newest first.
-    fn search_events(&self, room_ids: &[OwnedRoomId], term: &str, before: i64, limit: usize) -> Result<Vec<StoredEvent>>;
+    fn search_events(
+        &self,
+        room_ids: &[OwnedRoomId],
+        term: &str,
+        before: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>>;
     /// The newest event of a room at or before `at`.
     fn latest_event_at(&self, room_id: &RoomId, at: i64) -> Result<Option<StoredEvent>>;
 

@@ -49,9 +49,20 @@ pub trait StreamStore {
     fn max_stream(&self) -> Result<i64>;
 
     /// Sets (or with `Null` content, clears) account data; returns its stream position.
-    fn put_account_data(&self, user_id: &UserId, room_id: Option<&RoomId>, kind: &str, content: &serde_json::Value) -> Result<i64>;
+    fn put_account_data(
+        &self,
+        user_id: &UserId,
+        room_id: Option<&RoomId>,
+        kind: &str,
+        content: &serde_json::Value,
+    ) -> Result<i64>;
     /// One account data entry.
-    fn get_account_data(&self, user_id: &UserId, room_id: Option<&RoomId>, kind: &str) -> Result<Option<serde_json::Value>>;
+    fn get_account_data(
+        &self,
+        user_id: &UserId,
+        room_id: Option<&RoomId>,
+        kind: &str,
+    ) -> Result<Option<serde_json::Value>>;
     /// Account data changed after `since`.
     fn account_data_since(&self, user_id: &UserId, since: i64) -> Result<Vec<AccountDataRecord>>;
 

@@ -226,9 +226,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         if self.registration.mode == RegistrationMode::Token && self.registration.tokens.is_empty() {
-            return Err(ConfigError::Invalid(
-                "registration.mode is \"token\" but registration.tokens is empty".into(),
-            ));
+            return Err(ConfigError::Invalid("registration.mode is \"token\" but registration.tokens is empty".into()));
         }
         if !matches!(self.rooms.default_version, RoomVersionId::V10 | RoomVersionId::V11 | RoomVersionId::V12) {
             return Err(ConfigError::Invalid(format!(

@@ -2,8 +2,8 @@
 //! its projection into the client-server event format.
 
 use ruma::{
-    CanonicalJsonObject, CanonicalJsonValue, MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId,
-    OwnedUserId, RoomId, UserId, events::TimelineEventType,
+    CanonicalJsonObject, CanonicalJsonValue, MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId,
+    RoomId, UserId, events::TimelineEventType,
 };
 use serde_json::value::{RawValue as RawJsonValue, to_raw_value};
 
@@ -69,17 +69,26 @@ fn event_id_list(json: &CanonicalJsonObject, key: &'static str) -> Result<Vec<Ow
 
 impl Pdu {
     /// Parses a PDU whose id and room are already known.
-    pub fn from_json(event_id: OwnedEventId, room_id: OwnedRoomId, json: CanonicalJsonObject) -> Result<Self, PduError> {
+    pub fn from_json(
+        event_id: OwnedEventId,
+        room_id: OwnedRoomId,
+        json: CanonicalJsonObject,
+    ) -> Result<Self, PduError> {
         let sender = OwnedUserId::try_from(field_str(&json, "sender")?).map_err(|_| PduError::Field("sender"))?;
         let kind = TimelineEventType::from(field_str(&json, "type")?);
         let origin_server_ts = match json.get("origin_server_ts") {
-            Some(CanonicalJsonValue::Integer(ts)) => {
-                MilliSecondsSinceUnixEpoch(u64::try_from(i64::from(*ts)).map_err(|_| PduError::Field("origin_server_ts"))?.try_into().map_err(|_| PduError::Field("origin_server_ts"))?)
-            }
+            Some(CanonicalJsonValue::Integer(ts)) => MilliSecondsSinceUnixEpoch(
+                u64::try_from(i64::from(*ts))
+                    .map_err(|_| PduError::Field("origin_server_ts"))?
+                    .try_into()
+                    .map_err(|_| PduError::Field("origin_server_ts"))?,
+            ),
             _ => return Err(PduError::Field("origin_server_ts")),
         };
         let depth = match json.get("depth") {
-            Some(CanonicalJsonValue::Integer(d)) => u64::try_from(i64::from(*d)).map_err(|_| PduError::Field("depth"))?,
+            Some(CanonicalJsonValue::Integer(d)) => {
+                u64::try_from(i64::from(*d)).map_err(|_| PduError::Field("depth"))?
+            }
             _ => return Err(PduError::Field("depth")),
         };
         let content_value = json.get("content").ok_or(PduError::Field("content"))?;

@@ -6,7 +6,10 @@ use ruma::api::client::account::change_password;
 
 use crate::util::uia_submission;
 
-pub(crate) async fn change_password(state: AppState, request: Ruma<change_password::v3::Request>) -> ApiResult<change_password::v3::Response> {
+pub(crate) async fn change_password(
+    state: AppState,
+    request: Ruma<change_password::v3::Request>,
+) -> ApiResult<change_password::v3::Response> {
     let identity = request.identity()?;
     identity.ensure_can_write()?;
     state.uia.authorize(

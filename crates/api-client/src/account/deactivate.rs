@@ -5,7 +5,10 @@ use ruma::api::client::account::{ThirdPartyIdRemovalStatus, deactivate};
 
 use crate::util::uia_submission;
 
-pub(crate) async fn deactivate(state: AppState, request: Ruma<deactivate::v3::Request>) -> ApiResult<deactivate::v3::Response> {
+pub(crate) async fn deactivate(
+    state: AppState,
+    request: Ruma<deactivate::v3::Request>,
+) -> ApiResult<deactivate::v3::Response> {
     let identity = request.identity()?.clone();
     state.uia.authorize(
         "deactivate",

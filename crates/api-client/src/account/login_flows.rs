@@ -6,6 +6,9 @@ use ruma::api::client::session::get_login_types::{
     v3::{LoginType, PasswordLoginType},
 };
 
-pub(crate) async fn login_flows(_state: AppState, _request: Ruma<get_login_types::v3::Request>) -> ApiResult<get_login_types::v3::Response> {
+pub(crate) async fn login_flows(
+    _state: AppState,
+    _request: Ruma<get_login_types::v3::Request>,
+) -> ApiResult<get_login_types::v3::Response> {
     Ok(get_login_types::v3::Response::new(vec![LoginType::Password(PasswordLoginType::default())]))
 }

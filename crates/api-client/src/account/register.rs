@@ -7,13 +7,18 @@ use ruma::api::client::account::register::{self, RegistrationKind};
 
 use crate::util::uia_submission;
 
-pub(crate) async fn register(state: AppState, request: Ruma<register::v3::Request>) -> ApiResult<register::v3::Response> {
+pub(crate) async fn register(
+    state: AppState,
+    request: Ruma<register::v3::Request>,
+) -> ApiResult<register::v3::Response> {
     let body = &request.body;
     if body.kind == RegistrationKind::Guest {
         return Err(CoreError::Forbidden("guest access is not allowed on this server".into()).into());
     }
     let flows: &[&[&str]] = match state.config.registration.mode {
-        RegistrationMode::Disabled => return Err(CoreError::Forbidden("registration is disabled on this server".into()).into()),
+        RegistrationMode::Disabled => {
+            return Err(CoreError::Forbidden("registration is disabled on this server".into()).into());
+        }
         RegistrationMode::Open => &[&["m.login.dummy"]],
         RegistrationMode::Token => &[&["m.login.registration_token"]],
     };

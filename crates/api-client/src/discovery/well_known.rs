@@ -4,7 +4,10 @@ use axum::{Json, extract::State};
 use rempart_http::{ApiResult, AppState, Ruma};
 use ruma::api::client::discovery::discover_homeserver::{self, HomeserverInfo};
 
-pub(crate) async fn client(state: AppState, _request: Ruma<discover_homeserver::Request>) -> ApiResult<discover_homeserver::Response> {
+pub(crate) async fn client(
+    state: AppState,
+    _request: Ruma<discover_homeserver::Request>,
+) -> ApiResult<discover_homeserver::Response> {
     Ok(discover_homeserver::Response::new(HomeserverInfo::new(state.config.client_base_url())))
 }
 

@@ -14,9 +14,9 @@ pub(crate) async fn search_events(state: AppState, request: Ruma<search_events::
         return Ok(json!({ "search_categories": {} }));
     };
     let before = match &request.next_batch {
-        Some(token) => {
-            Some(StreamToken::parse(token).ok_or_else(|| ApiError::InvalidParam("invalid next_batch token".into()))?.stream)
-        }
+        Some(token) => Some(
+            StreamToken::parse(token).ok_or_else(|| ApiError::InvalidParam("invalid next_batch token".into()))?.stream,
+        ),
         None => None,
     };
     let page = state.rooms.search(&identity.user_id, &criteria.search_term, &criteria.filter, before)?;

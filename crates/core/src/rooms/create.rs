@@ -83,7 +83,10 @@ impl Draft<'_> {
         self.room_id.get_or_insert_with(|| pdu.room_id.clone());
         self.prev = vec![(pdu.event_id.clone(), pdu.depth)];
         if let Some(state_key) = &pdu.state_key {
-            self.state.insert((StateEventType::from(pdu.kind.to_string()), state_key.clone()), std::sync::Arc::new(pdu.clone()));
+            self.state.insert(
+                (StateEventType::from(pdu.kind.to_string()), state_key.clone()),
+                std::sync::Arc::new(pdu.clone()),
+            );
         }
         self.events.push(pdu);
         Ok(())
@@ -120,11 +123,16 @@ impl Rooms {
         }
         let preset = params.preset.unwrap_or(if params.publish { Preset::PublicChat } else { Preset::PrivateChat });
 
-        let mut draft = Draft { rooms: self, rules, room_id: None, state: StateMap::new(), prev: vec![], events: vec![] };
+        let mut draft =
+            Draft { rooms: self, rules, room_id: None, state: StateMap::new(), prev: vec![], events: vec![] };
         if version != RoomVersionId::V12 {
             // Before v12 the room id is chosen by the server rather than derived from the
             // create event.
-            let localpart = crate::accounts::random_token().chars().filter(char::is_ascii_alphanumeric).take(18).collect::<String>();
+            let localpart = crate::accounts::random_token()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(18)
+                .collect::<String>();
             draft.room_id = Some(
                 OwnedRoomId::try_from(format!("!{localpart}:{}", self.config.server_name))
                     .map_err(|e| CoreError::Internal(e.to_string()))?,
@@ -150,7 +158,9 @@ impl Rooms {
         }
         draft.add(creator, "m.room.member", Some(creator.as_str()), member)?;
 
-        let initial = |kind: &str, key: &str| params.initial_state.iter().find(|(k, s, _)| k == kind && s == key).map(|(_, _, c)| c.clone());
+        let initial = |kind: &str, key: &str| {
+            params.initial_state.iter().find(|(k, s, _)| k == kind && s == key).map(|(_, _, c)| c.clone())
+        };
         let mut power_levels = initial("m.room.power_levels", "")
             .and_then(|v| v.as_object().cloned())
             .unwrap_or_else(|| default_power_levels(creator, &version, preset, &params.invite));
@@ -206,8 +216,13 @@ impl Rooms {
         }
 
         let room_id = draft.room_id.clone().ok_or_else(|| CoreError::Internal("room id not assigned".into()))?;
-        let record =
-            RoomRecord { room_id: room_id.clone(), version, creator: creator.to_owned(), created_ts: now_millis(), published: params.publish };
+        let record = RoomRecord {
+            room_id: room_id.clone(),
+            version,
+            creator: creator.to_owned(),
+            created_ts: now_millis(),
+            published: params.publish,
+        };
         if let Some(alias) = &alias {
             match self.store.create_alias(alias, &room_id, creator) {
                 Err(StorageError::Conflict(_)) => return Err(CoreError::RoomInUse),
@@ -224,7 +239,12 @@ impl Rooms {
     }
 }
 
-fn default_power_levels(creator: &UserId, version: &RoomVersionId, preset: Preset, invitees: &[OwnedUserId]) -> Map<String, Value> {
+fn default_power_levels(
+    creator: &UserId,
+    version: &RoomVersionId,
+    preset: Preset,
+    invitees: &[OwnedUserId],
+) -> Map<String, Value> {
     let mut users = Map::new();
     // From v12 creators hold unlimited power implicitly and may not be listed.
     if *version != RoomVersionId::V12 {

@@ -11,7 +11,13 @@ use super::{Rooms, Sent};
 use crate::{CoreError, Result};
 
 impl Rooms {
-    fn member_template(&self, target: &UserId, membership: &str, reason: Option<&str>, with_profile: bool) -> Result<EventTemplate> {
+    fn member_template(
+        &self,
+        target: &UserId,
+        membership: &str,
+        reason: Option<&str>,
+        with_profile: bool,
+    ) -> Result<EventTemplate> {
         let mut content = json!({ "membership": membership });
         if let Some(reason) = reason {
             content["reason"] = reason.into();
@@ -51,12 +57,21 @@ impl Rooms {
             return Ok(room_id.to_owned());
         }
         let template = self.member_template(user_id, "join", reason, true)?;
-        self.send_event(room_id, user_id, template, None).await.map_err(forbidden_as("you are not allowed to join this room"))?;
+        self.send_event(room_id, user_id, template, None)
+            .await
+            .map_err(forbidden_as("you are not allowed to join this room"))?;
         Ok(room_id.to_owned())
     }
 
     /// Invites a local user.
-    pub async fn invite(&self, room_id: &RoomId, sender: &UserId, target: &UserId, reason: Option<&str>, is_direct: bool) -> Result<Sent> {
+    pub async fn invite(
+        &self,
+        room_id: &RoomId,
+        sender: &UserId,
+        target: &UserId,
+        reason: Option<&str>,
+        is_direct: bool,
+    ) -> Result<Sent> {
         self.ensure_local_user_exists(target)?;
         let mut template = self.member_template(target, "invite", reason, true)?;
         if is_direct {
@@ -95,7 +110,13 @@ impl Rooms {
     }
 
     /// Lifts a ban.
-    pub async fn unban(&self, room_id: &RoomId, sender: &UserId, target: &UserId, reason: Option<&str>) -> Result<Sent> {
+    pub async fn unban(
+        &self,
+        room_id: &RoomId,
+        sender: &UserId,
+        target: &UserId,
+        reason: Option<&str>,
+    ) -> Result<Sent> {
         match self.store.membership(room_id, target)? {
             Some(m) if m.membership == Membership::Ban => {}
             _ => return Err(CoreError::Forbidden(format!("{target} is not banned"))),
@@ -110,7 +131,9 @@ impl Rooms {
             return Err(CoreError::NotFound("room not found".into()));
         }
         let template = self.member_template(user_id, "knock", reason, true)?;
-        self.send_event(room_id, user_id, template, None).await.map_err(forbidden_as("you cannot knock on this room"))?;
+        self.send_event(room_id, user_id, template, None)
+            .await
+            .map_err(forbidden_as("you cannot knock on this room"))?;
         Ok(room_id.to_owned())
     }
 

@@ -51,7 +51,12 @@ pub struct Sent {
 
 impl Rooms {
     /// Builds the service.
-    pub fn new(store: Arc<dyn Storage>, config: Arc<Config>, key: Arc<Ed25519KeyPair>, notifier: Arc<Notifier>) -> Self {
+    pub fn new(
+        store: Arc<dyn Storage>,
+        config: Arc<Config>,
+        key: Arc<Ed25519KeyPair>,
+        notifier: Arc<Notifier>,
+    ) -> Self {
         Self { store, config, key, notifier, room_locks: Mutex::default() }
     }
 
@@ -78,10 +83,22 @@ impl Rooms {
     /// Loads only the current state the authorization rules need for this event: the auth
     /// types plus the create event. Sending a message costs a handful of point reads, not the
     /// whole room state.
-    fn auth_state(&self, room_id: &RoomId, template: &EventTemplate, sender: &UserId, rules: &RoomVersionRules) -> Result<StateMap> {
+    fn auth_state(
+        &self,
+        room_id: &RoomId,
+        template: &EventTemplate,
+        sender: &UserId,
+        rules: &RoomVersionRules,
+    ) -> Result<StateMap> {
         let content = to_raw_value(&template.content).map_err(|e| CoreError::BadJson(e.to_string()))?;
-        let mut keys = state_res::auth_types_for_event(&template.kind, sender, template.state_key.as_deref(), &content, &rules.authorization)
-            .map_err(CoreError::BadJson)?;
+        let mut keys = state_res::auth_types_for_event(
+            &template.kind,
+            sender,
+            template.state_key.as_deref(),
+            &content,
+            &rules.authorization,
+        )
+        .map_err(CoreError::BadJson)?;
         keys.push((StateEventType::RoomCreate, String::new()));
         let mut state = StateMap::new();
         for (kind, state_key) in keys {
@@ -145,7 +162,8 @@ impl Rooms {
 
     /// Appends a whole new room in one transaction (used by room creation).
     fn append_new_room(&self, room: &RoomRecord, events: Vec<Pdu>) -> Result<()> {
-        let events: Vec<NewEvent> = events.into_iter().map(|pdu| NewEvent { pdu, txn: None, redaction: None }).collect();
+        let events: Vec<NewEvent> =
+            events.into_iter().map(|pdu| NewEvent { pdu, txn: None, redaction: None }).collect();
         self.store.append_events(Some(room), &events)?;
         self.notifier.notify();
         Ok(())

@@ -7,7 +7,9 @@
 use std::collections::HashSet;
 
 use rempart_storage::{Membership, StoredEvent};
-use ruma::{EventId, OwnedEventId, OwnedUserId, RoomId, UserId, api::client::filter::RoomEventFilter, events::StateEventType};
+use ruma::{
+    EventId, OwnedEventId, OwnedUserId, RoomId, UserId, api::client::filter::RoomEventFilter, events::StateEventType,
+};
 
 use super::{Rooms, visibility::VisibilityCheck};
 use crate::{CoreError, Result, filter::event_matches};
@@ -91,20 +93,31 @@ impl Rooms {
             }),
             (None, false) => None,
         };
-        let visible: Vec<StoredEvent> = check.filter(raw)?.into_iter().filter(|e| event_matches(filter, &e.pdu)).collect();
-        let state = if !filter.lazy_load_options.is_disabled() { self.member_events_for(room_id, &visible, user_id)? } else { vec![] };
+        let visible: Vec<StoredEvent> =
+            check.filter(raw)?.into_iter().filter(|e| event_matches(filter, &e.pdu)).collect();
+        let state = if !filter.lazy_load_options.is_disabled() {
+            self.member_events_for(room_id, &visible, user_id)?
+        } else {
+            vec![]
+        };
         Ok(MessagesPage { chunk: visible, start, end, state })
     }
 
     /// The member events (current state) of the senders of `events`, for lazy loading.
-    pub(crate) fn member_events_for(&self, room_id: &RoomId, events: &[StoredEvent], user_id: &UserId) -> Result<Vec<StoredEvent>> {
+    pub(crate) fn member_events_for(
+        &self,
+        room_id: &RoomId,
+        events: &[StoredEvent],
+        user_id: &UserId,
+    ) -> Result<Vec<StoredEvent>> {
         let mut senders: Vec<OwnedUserId> = events.iter().map(|e| e.pdu.sender.clone()).collect();
         senders.push(user_id.to_owned());
         let mut seen = HashSet::new();
         let mut members = vec![];
         for sender in senders {
             if seen.insert(sender.clone())
-                && let Some(event) = self.store.current_state_event(room_id, &StateEventType::RoomMember, sender.as_str())?
+                && let Some(event) =
+                    self.store.current_state_event(room_id, &StateEventType::RoomMember, sender.as_str())?
             {
                 members.push(event);
             }
@@ -124,9 +137,12 @@ impl Rooms {
         let event = self.event_for_user(user_id, room_id, event_id)?;
         let mut check = VisibilityCheck::new(&*self.store, user_id);
         let half = limit.min(MAX_PAGE).div_ceil(2);
-        let keep = |events: Vec<StoredEvent>| -> Vec<StoredEvent> { events.into_iter().filter(|e| event_matches(filter, &e.pdu)).collect() };
+        let keep = |events: Vec<StoredEvent>| -> Vec<StoredEvent> {
+            events.into_iter().filter(|e| event_matches(filter, &e.pdu)).collect()
+        };
         let before = keep(check.filter(self.store.timeline_backward(room_id, event.stream, half)?)?);
-        let after = keep(check.filter(self.store.timeline_forward(room_id, event.stream, limit.min(MAX_PAGE) / 2)?)?);
+        let after =
+            keep(check.filter(self.store.timeline_forward(room_id, event.stream, limit.min(MAX_PAGE) / 2)?)?);
         let state = match after.last().or(Some(&event)) {
             Some(last) => self.state_in_group(last.state_group)?,
             None => vec![],
@@ -150,7 +166,13 @@ impl Rooms {
     }
 
     /// One state event the user may read.
-    pub fn state_event_for_user(&self, user_id: &UserId, room_id: &RoomId, kind: &StateEventType, state_key: &str) -> Result<StoredEvent> {
+    pub fn state_event_for_user(
+        &self,
+        user_id: &UserId,
+        room_id: &RoomId,
+        kind: &StateEventType,
+        state_key: &str,
+    ) -> Result<StoredEvent> {
         self.room(room_id)?;
         let mut check = VisibilityCheck::new(&*self.store, user_id);
         let group = check
@@ -177,7 +199,9 @@ impl Rooms {
             Some(at) => {
                 let current = self.state_for_user(user_id, room_id)?;
                 match self.store.latest_event_at(room_id, at)? {
-                    Some(event) if VisibilityCheck::new(&*self.store, user_id).can_see(&event)? => self.state_in_group(event.state_group)?,
+                    Some(event) if VisibilityCheck::new(&*self.store, user_id).can_see(&event)? => {
+                        self.state_in_group(event.state_group)?
+                    }
                     _ => current,
                 }
             }
@@ -187,7 +211,8 @@ impl Rooms {
             .filter(|e| e.pdu.kind == ruma::events::TimelineEventType::RoomMember)
             .filter(|e| {
                 let m = e.pdu.content_value().get("membership").and_then(|v| v.as_str()).and_then(Membership::parse);
-                membership.is_none_or(|wanted| m == Some(wanted)) && not_membership.is_none_or(|unwanted| m != Some(unwanted))
+                membership.is_none_or(|wanted| m == Some(wanted))
+                    && not_membership.is_none_or(|unwanted| m != Some(unwanted))
             })
             .collect())
     }

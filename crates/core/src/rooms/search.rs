@@ -21,7 +21,13 @@ const MAX_RESULTS: usize = 50;
 impl Rooms {
     /// Searches the bodies, names and topics of events in the user's joined rooms (limited to
     /// the filter's rooms, when it names some), newest first, starting before `before`.
-    pub fn search(&self, user_id: &UserId, term: &str, filter: &RoomEventFilter, before: Option<i64>) -> Result<SearchPage> {
+    pub fn search(
+        &self,
+        user_id: &UserId,
+        term: &str,
+        filter: &RoomEventFilter,
+        before: Option<i64>,
+    ) -> Result<SearchPage> {
         let term = term.trim();
         if term.is_empty() {
             return Err(CoreError::BadJson("search_term must not be empty".into()));
@@ -32,9 +38,12 @@ impl Rooms {
             .into_iter()
             .filter(|m| m.membership == Membership::Join)
             .map(|m| m.room_id)
-            .filter(|room| filter.rooms.as_ref().is_none_or(|wanted| wanted.contains(room)) && !filter.not_rooms.contains(room))
+            .filter(|room| {
+                filter.rooms.as_ref().is_none_or(|wanted| wanted.contains(room)) && !filter.not_rooms.contains(room)
+            })
             .collect();
-        let limit = filter.limit.map_or(10, |l| usize::try_from(u64::from(l)).unwrap_or(MAX_RESULTS)).clamp(1, MAX_RESULTS);
+        let limit =
+            filter.limit.map_or(10, |l| usize::try_from(u64::from(l)).unwrap_or(MAX_RESULTS)).clamp(1, MAX_RESULTS);
         let mut check = VisibilityCheck::new(&*self.store, user_id);
         let mut results = Vec::new();
         let mut cursor = before.unwrap_or(i64::MAX);

@@ -9,7 +9,10 @@
 use std::collections::HashMap;
 
 use rempart_storage::{Membership, Storage, StoredEvent};
-use ruma::{OwnedRoomId, RoomId, UserId, events::{StateEventType, TimelineEventType}};
+use ruma::{
+    OwnedRoomId, RoomId, UserId,
+    events::{StateEventType, TimelineEventType},
+};
 
 use crate::Result;
 
@@ -59,7 +62,13 @@ pub struct VisibilityCheck<'a> {
 impl<'a> VisibilityCheck<'a> {
     /// An evaluator for `user_id`.
     pub fn new(store: &'a dyn Storage, user_id: &'a UserId) -> Self {
-        Self { store, user_id, current: HashMap::new(), visibility_by_group: HashMap::new(), membership_by_group: HashMap::new() }
+        Self {
+            store,
+            user_id,
+            current: HashMap::new(),
+            visibility_by_group: HashMap::new(),
+            membership_by_group: HashMap::new(),
+        }
     }
 
     /// The user's current membership in a room.
@@ -93,12 +102,13 @@ impl<'a> VisibilityCheck<'a> {
         if let Some(m) = self.membership_by_group.get(&group) {
             return Ok(*m);
         }
-        let membership = match self.store.state_group_lookup(group, &StateEventType::RoomMember, self.user_id.as_str())? {
-            Some(event_id) => self.store.get_event(&event_id)?.and_then(|e| {
-                e.pdu.content_value().get("membership").and_then(|v| v.as_str()).and_then(Membership::parse)
-            }),
-            None => None,
-        };
+        let membership =
+            match self.store.state_group_lookup(group, &StateEventType::RoomMember, self.user_id.as_str())? {
+                Some(event_id) => self.store.get_event(&event_id)?.and_then(|e| {
+                    e.pdu.content_value().get("membership").and_then(|v| v.as_str()).and_then(Membership::parse)
+                }),
+                None => None,
+            };
         self.membership_by_group.insert(group, membership);
         Ok(membership)
     }

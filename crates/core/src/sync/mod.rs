@@ -56,8 +56,17 @@ impl Services {
         loop {
             wake.borrow_and_update();
             let now = StreamToken { stream: self.store.max_stream()?, typing: self.typing.current_serial() };
-            let since = params.since.map(|s| StreamToken { stream: s.stream.min(now.stream), typing: s.typing.min(now.typing) });
-            let ctx = SyncContext { services: self, identity, since, now, full_state: params.full_state, filter: &params.filter };
+            let since = params
+                .since
+                .map(|s| StreamToken { stream: s.stream.min(now.stream), typing: s.typing.min(now.typing) });
+            let ctx = SyncContext {
+                services: self,
+                identity,
+                since,
+                now,
+                full_state: params.full_state,
+                filter: &params.filter,
+            };
             let (body, has_news) = self.build_sync(&ctx)?;
             if since.is_none() || params.full_state || has_news || tokio::time::Instant::now() >= deadline {
                 return Ok(body);
@@ -107,9 +116,13 @@ impl Services {
         }
         let account_data = account::global_account_data(ctx)?;
         let presence = account::presence(ctx)?;
-        let has_news = !(join.is_empty() && invite.is_empty() && leave.is_empty() && knock.is_empty())
-            || !account_data.is_empty()
-            || !presence.is_empty();
+        let quiet = join.is_empty()
+            && invite.is_empty()
+            && leave.is_empty()
+            && knock.is_empty()
+            && account_data.is_empty()
+            && presence.is_empty();
+        let has_news = !quiet;
         let body = json!({
             "next_batch": ctx.now.to_string(),
             "rooms": { "join": join, "invite": invite, "leave": leave, "knock": knock },

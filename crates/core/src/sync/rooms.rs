@@ -38,7 +38,12 @@ struct TimelineSlice {
 }
 
 fn timeline_limit(ctx: &SyncContext<'_>) -> usize {
-    ctx.filter.room.timeline.limit.map_or(DEFAULT_TIMELINE_LIMIT, |l| usize::try_from(u64::from(l)).unwrap_or(MAX_TIMELINE_LIMIT)).min(MAX_TIMELINE_LIMIT)
+    ctx.filter
+        .room
+        .timeline
+        .limit
+        .map_or(DEFAULT_TIMELINE_LIMIT, |l| usize::try_from(u64::from(l)).unwrap_or(MAX_TIMELINE_LIMIT))
+        .min(MAX_TIMELINE_LIMIT)
 }
 
 fn timeline(ctx: &SyncContext<'_>, membership: &MembershipRecord, after: i64, until: i64) -> Result<TimelineSlice> {
@@ -102,7 +107,9 @@ fn ephemeral(ctx: &SyncContext<'_>, membership: &MembershipRecord, full: bool) -
     let since = if full { 0 } else { ctx.since_stream() };
     let mut content: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     for receipt in ctx.services.store.receipts_since(room_id, since)? {
-        if receipt.stream > ctx.now.stream || (receipt.receipt_type == "m.read.private" && receipt.user_id != ctx.identity.user_id) {
+        if receipt.stream > ctx.now.stream
+            || (receipt.receipt_type == "m.read.private" && receipt.user_id != ctx.identity.user_id)
+        {
             continue;
         }
         let mut data = json!({ "ts": receipt.ts });

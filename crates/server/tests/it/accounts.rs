@@ -9,7 +9,12 @@ use crate::support::{TestApp, assert_error};
 async fn registration_runs_user_interactive_auth() {
     let app = TestApp::new().await;
     let (status, body) = app
-        .request(Method::POST, "/_matrix/client/v3/register", None, Some(json!({ "username": "alice", "password": "pw-alice" })))
+        .request(
+            Method::POST,
+            "/_matrix/client/v3/register",
+            None,
+            Some(json!({ "username": "alice", "password": "pw-alice" })),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["flows"][0]["stages"][0], "m.login.dummy");
@@ -34,7 +39,12 @@ async fn registration_runs_user_interactive_auth() {
 async fn registration_disabled_and_token_modes() {
     let app = TestApp::with_config(|c| c.registration.mode = rempart_types::config::RegistrationMode::Disabled).await;
     let result = app
-        .request(Method::POST, "/_matrix/client/v3/register", None, Some(json!({ "username": "a", "password": "p", "auth": { "type": "m.login.dummy" } })))
+        .request(
+            Method::POST,
+            "/_matrix/client/v3/register",
+            None,
+            Some(json!({ "username": "a", "password": "p", "auth": { "type": "m.login.dummy" } })),
+        )
         .await;
     assert_error(&result, StatusCode::FORBIDDEN, "M_FORBIDDEN");
 
@@ -44,14 +54,26 @@ async fn registration_disabled_and_token_modes() {
     })
     .await;
     let body = |auth| json!({ "username": "bob", "password": "pw", "auth": auth });
-    let (status, _) = app.request(Method::POST, "/_matrix/client/v3/register", None, Some(body(json!({ "type": "m.login.dummy" })))).await;
+    let (status, _) = app
+        .request(Method::POST, "/_matrix/client/v3/register", None, Some(body(json!({ "type": "m.login.dummy" }))))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "dummy is not enough in token mode");
     let (status, _) = app
-        .request(Method::POST, "/_matrix/client/v3/register", None, Some(body(json!({ "type": "m.login.registration_token", "token": "wrong" }))))
+        .request(
+            Method::POST,
+            "/_matrix/client/v3/register",
+            None,
+            Some(body(json!({ "type": "m.login.registration_token", "token": "wrong" }))),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, body) = app
-        .request(Method::POST, "/_matrix/client/v3/register", None, Some(body(json!({ "type": "m.login.registration_token", "token": "letmein" }))))
+        .request(
+            Method::POST,
+            "/_matrix/client/v3/register",
+            None,
+            Some(body(json!({ "type": "m.login.registration_token", "token": "letmein" }))),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
@@ -62,7 +84,8 @@ async fn taken_names_and_availability() {
     app.register("alice").await;
     let result = app.request(Method::GET, "/_matrix/client/v3/register/available?username=alice", None, None).await;
     assert_error(&result, StatusCode::BAD_REQUEST, "M_USER_IN_USE");
-    let (status, body) = app.request(Method::GET, "/_matrix/client/v3/register/available?username=bob", None, None).await;
+    let (status, body) =
+        app.request(Method::GET, "/_matrix/client/v3/register/available?username=bob", None, None).await;
     assert_eq!((status, body["available"].clone()), (StatusCode::OK, json!(true)));
     let result = app.request(Method::GET, "/_matrix/client/v3/register/available?username=B%20B", None, None).await;
     assert_error(&result, StatusCode::BAD_REQUEST, "M_INVALID_USERNAME");
@@ -72,24 +95,34 @@ async fn taken_names_and_availability() {
 async fn login_logout_and_password_change() {
     let app = TestApp::new().await;
     let (_, first_token) = app.register("alice").await;
-    let login = |user: &str, password: &str| {
-        json!({ "type": "m.login.password", "identifier": { "type": "m.id.user", "user": user }, "password": password })
-    };
-    let (status, body) = app.request(Method::POST, "/_matrix/client/v3/login", None, Some(login("alice", "password-alice"))).await;
+    let login = |user: &str, password: &str| json!({ "type": "m.login.password", "identifier": { "type": "m.id.user", "user": user }, "password": password });
+    let (status, body) =
+        app.request(Method::POST, "/_matrix/client/v3/login", None, Some(login("alice", "password-alice"))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let second_token = body["access_token"].as_str().unwrap().to_owned();
-    let result = app.request(Method::POST, "/_matrix/client/v3/login", None, Some(login("@alice:localhost", "wrong"))).await;
+    let result =
+        app.request(Method::POST, "/_matrix/client/v3/login", None, Some(login("@alice:localhost", "wrong"))).await;
     assert_error(&result, StatusCode::FORBIDDEN, "M_FORBIDDEN");
 
     // Changing the password logs out the other device unless asked not to.
     let (status, body) = app
-        .request(Method::POST, "/_matrix/client/v3/account/password", Some(&second_token), Some(json!({ "new_password": "new-pw" })))
+        .request(
+            Method::POST,
+            "/_matrix/client/v3/account/password",
+            Some(&second_token),
+            Some(json!({ "new_password": "new-pw" })),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let session = body["session"].as_str().unwrap().to_owned();
     let auth = json!({ "type": "m.login.password", "identifier": { "type": "m.id.user", "user": "alice" }, "password": "password-alice", "session": session });
     let (status, body) = app
-        .request(Method::POST, "/_matrix/client/v3/account/password", Some(&second_token), Some(json!({ "new_password": "new-pw", "auth": auth })))
+        .request(
+            Method::POST,
+            "/_matrix/client/v3/account/password",
+            Some(&second_token),
+            Some(json!({ "new_password": "new-pw", "auth": auth })),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let result = app.request(Method::GET, "/_matrix/client/v3/account/whoami", Some(&first_token), None).await;
@@ -108,7 +141,9 @@ async fn deactivation_kills_every_session_and_login() {
     let app = TestApp::new().await;
     let (_, token) = app.register("alice").await;
     let auth = json!({ "type": "m.login.password", "identifier": { "type": "m.id.user", "user": "alice" }, "password": "password-alice" });
-    let (status, body) = app.request(Method::POST, "/_matrix/client/v3/account/deactivate", Some(&token), Some(json!({ "auth": auth }))).await;
+    let (status, body) = app
+        .request(Method::POST, "/_matrix/client/v3/account/deactivate", Some(&token), Some(json!({ "auth": auth })))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let result = app.request(Method::GET, "/_matrix/client/v3/account/whoami", Some(&token), None).await;
     assert_error(&result, StatusCode::UNAUTHORIZED, "M_UNKNOWN_TOKEN");

@@ -17,7 +17,12 @@ fn bad_config_fails_naming_the_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("mode"), "{stderr}");
 
-    let output = rempart().args(["serve"]).env("REMPART_LISTEN__ADDRESS", "not-an-address").current_dir(dir.path()).output().unwrap();
+    let output = rempart()
+        .args(["serve"])
+        .env("REMPART_LISTEN__ADDRESS", "not-an-address")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("address"), "{stderr}");
@@ -41,14 +46,30 @@ async fn environment_overrides_and_create_user() {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let config = dir.path().join("rempart.toml");
-    std::fs::write(&config, format!("data_dir = {:?}\n[password_hashing]\nmemory_kib = 64\niterations = 1\n", dir.path().join("data"))).unwrap();
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\n[password_hashing]\nmemory_kib = 64\niterations = 1\n", dir.path().join("data")),
+    )
+    .unwrap();
 
     let password = dir.path().join("pw");
     std::fs::write(&password, "s3cret-pass\n").unwrap();
-    let output = rempart().args(["create-user", "root", "--admin", "--password-file"]).arg(&password).arg("--config").arg(&config).output().unwrap();
+    let output = rempart()
+        .args(["create-user", "root", "--admin", "--password-file"])
+        .arg(&password)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("@root:localhost"));
-    let again = rempart().args(["create-user", "root", "--password-file"]).arg(&password).arg("--config").arg(&config).output().unwrap();
+    let again = rempart()
+        .args(["create-user", "root", "--password-file"])
+        .arg(&password)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
     assert!(!again.status.success(), "a taken name is refused");
 
     let mut server = rempart()
@@ -59,7 +80,8 @@ async fn environment_overrides_and_create_user() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let login = r#"{"type":"m.login.password","identifier":{"type":"m.id.user","user":"root"},"password":"s3cret-pass"}"#;
+    let login =
+        r#"{"type":"m.login.password","identifier":{"type":"m.id.user","user":"root"},"password":"s3cret-pass"}"#;
     let mut answer = None;
     for _ in 0..100 {
         if let Some(response) = post(port, "/_matrix/client/v3/login", login).await {

@@ -83,19 +83,34 @@ async fn sigkill_mid_load_loses_nothing_acknowledged() {
     let acked_rooms = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut writers = vec![];
     for writer in 0..4 {
-        let (token, room, acked_events, acked_rooms) = (token.clone(), room.clone(), acked_events.clone(), acked_rooms.clone());
+        let (token, room, acked_events, acked_rooms) =
+            (token.clone(), room.clone(), acked_events.clone(), acked_rooms.clone());
         writers.push(tokio::spawn(async move {
             for n in 0.. {
                 if writer == 0 && n % 3 == 0 {
-                    match http(port, "POST", "/_matrix/client/v3/createRoom", Some(&token), Some(&json!({ "name": format!("r{n}") }))).await {
-                        Some((200, body)) => acked_rooms.lock().unwrap().push(body["room_id"].as_str().unwrap().to_owned()),
+                    match http(
+                        port,
+                        "POST",
+                        "/_matrix/client/v3/createRoom",
+                        Some(&token),
+                        Some(&json!({ "name": format!("r{n}") })),
+                    )
+                    .await
+                    {
+                        Some((200, body)) => {
+                            acked_rooms.lock().unwrap().push(body["room_id"].as_str().unwrap().to_owned())
+                        }
                         _ => break,
                     }
                     continue;
                 }
                 let path = format!("/_matrix/client/v3/rooms/{room}/send/m.room.message/w{writer}n{n}");
-                match http(port, "PUT", &path, Some(&token), Some(&json!({ "msgtype": "m.text", "body": "load" }))).await {
-                    Some((200, body)) => acked_events.lock().unwrap().push(body["event_id"].as_str().unwrap().to_owned()),
+                match http(port, "PUT", &path, Some(&token), Some(&json!({ "msgtype": "m.text", "body": "load" })))
+                    .await
+                {
+                    Some((200, body)) => {
+                        acked_events.lock().unwrap().push(body["event_id"].as_str().unwrap().to_owned())
+                    }
                     _ => break,
                 }
             }
@@ -126,7 +141,11 @@ async fn sigkill_mid_load_loses_nothing_acknowledged() {
         assert!(has(StateEventType::RoomCreate, "").unwrap(), "room {} has no create event", room.room_id);
         assert!(has(StateEventType::RoomPowerLevels, "").unwrap(), "room {} is half written", room.room_id);
         assert!(has(StateEventType::RoomHistoryVisibility, "").unwrap(), "room {} is half written", room.room_id);
-        assert!(has(StateEventType::RoomMember, room.creator.as_str()).unwrap(), "room {} has no creator", room.room_id);
+        assert!(
+            has(StateEventType::RoomMember, room.creator.as_str()).unwrap(),
+            "room {} has no creator",
+            room.room_id
+        );
     }
     for room in &acked_rooms {
         let id = OwnedRoomId::try_from(room.as_str()).unwrap();
@@ -137,13 +156,18 @@ async fn sigkill_mid_load_loses_nothing_acknowledged() {
     // The restarted server serves the surviving history.
     let mut server = start(&config);
     wait_ready(port).await;
-    let login = json!({ "type": "m.login.password", "identifier": { "type": "m.id.user", "user": "alice" }, "password": "pw" });
+    let login =
+        json!({ "type": "m.login.password", "identifier": { "type": "m.id.user", "user": "alice" }, "password": "pw" });
     let (status, body) = http(port, "POST", "/_matrix/client/v3/login", None, Some(&login)).await.unwrap();
     assert_eq!(status, 200, "{body}");
     let token = body["access_token"].as_str().unwrap().to_owned();
-    let (status, body) = http(port, "GET", &format!("/_matrix/client/v3/rooms/{room}/messages?dir=b&limit=1000"), Some(&token), None).await.unwrap();
+    let (status, body) =
+        http(port, "GET", &format!("/_matrix/client/v3/rooms/{room}/messages?dir=b&limit=1000"), Some(&token), None)
+            .await
+            .unwrap();
     assert_eq!(status, 200, "{body}");
-    let served: HashSet<String> = body["chunk"].as_array().unwrap().iter().map(|e| e["event_id"].as_str().unwrap().to_owned()).collect();
+    let served: HashSet<String> =
+        body["chunk"].as_array().unwrap().iter().map(|e| e["event_id"].as_str().unwrap().to_owned()).collect();
     assert!(acked.is_subset(&served), "history after restart misses acknowledged events");
     server.kill().unwrap();
     server.wait().unwrap();

@@ -9,7 +9,15 @@ use crate::support::{TestApp, assert_error};
 async fn malformed_json_is_not_json() {
     let app = TestApp::new().await;
     let (_, token) = app.register("alice").await;
-    let result = app.raw_request(Method::POST, "/_matrix/client/v3/createRoom", Some(&token), b"{not json".to_vec(), "application/json").await;
+    let result = app
+        .raw_request(
+            Method::POST,
+            "/_matrix/client/v3/createRoom",
+            Some(&token),
+            b"{not json".to_vec(),
+            "application/json",
+        )
+        .await;
     assert_error(&result, StatusCode::BAD_REQUEST, "M_NOT_JSON");
 }
 
@@ -18,7 +26,8 @@ async fn wrong_shape_is_bad_json() {
     let app = TestApp::new().await;
     let (_, token) = app.register("alice").await;
     // A number where a user id belongs.
-    let result = app.request(Method::POST, "/_matrix/client/v3/createRoom", Some(&token), Some(json!({ "invite": [42] }))).await;
+    let result =
+        app.request(Method::POST, "/_matrix/client/v3/createRoom", Some(&token), Some(json!({ "invite": [42] }))).await;
     assert_error(&result, StatusCode::BAD_REQUEST, "M_BAD_JSON");
     let result = app.request(Method::POST, "/_matrix/client/v3/login", None, Some(json!({ "type": 7 }))).await;
     assert_error(&result, StatusCode::BAD_REQUEST, "M_BAD_JSON");
@@ -56,7 +65,8 @@ async fn oversized_body_is_too_large() {
     let app = TestApp::new().await;
     let (_, token) = app.register("alice").await;
     let huge = vec![b' '; 2 * 1024 * 1024];
-    let result = app.raw_request(Method::POST, "/_matrix/client/v3/createRoom", Some(&token), huge, "application/json").await;
+    let result =
+        app.raw_request(Method::POST, "/_matrix/client/v3/createRoom", Some(&token), huge, "application/json").await;
     assert_error(&result, StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE");
 }
 
@@ -66,7 +76,14 @@ async fn oversized_event_is_too_large() {
     let (_, token) = app.register("alice").await;
     let room = app.create_room(&token, json!({})).await;
     let body = json!({ "msgtype": "m.text", "body": "x".repeat(70_000) });
-    let result = app.request(Method::PUT, &format!("/_matrix/client/v3/rooms/{room}/send/m.room.message/t1"), Some(&token), Some(body)).await;
+    let result = app
+        .request(
+            Method::PUT,
+            &format!("/_matrix/client/v3/rooms/{room}/send/m.room.message/t1"),
+            Some(&token),
+            Some(body),
+        )
+        .await;
     assert_error(&result, StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE");
 }
 
@@ -76,7 +93,12 @@ async fn inviting_a_nonexistent_user_is_not_found() {
     let (_, token) = app.register("alice").await;
     let room = app.create_room(&token, json!({})).await;
     let result = app
-        .request(Method::POST, &format!("/_matrix/client/v3/rooms/{room}/invite"), Some(&token), Some(json!({ "user_id": "@ghost:localhost" })))
+        .request(
+            Method::POST,
+            &format!("/_matrix/client/v3/rooms/{room}/invite"),
+            Some(&token),
+            Some(json!({ "user_id": "@ghost:localhost" })),
+        )
         .await;
     assert_error(&result, StatusCode::NOT_FOUND, "M_NOT_FOUND");
 }
@@ -99,7 +121,14 @@ async fn writes_are_rate_limited_when_enabled() {
     let (_, token) = app.register("alice").await;
     let mut limited = None;
     for n in 0..6 {
-        let result = app.request(Method::POST, "/_matrix/client/v3/createRoom", Some(&token), Some(json!({ "name": format!("r{n}") }))).await;
+        let result = app
+            .request(
+                Method::POST,
+                "/_matrix/client/v3/createRoom",
+                Some(&token),
+                Some(json!({ "name": format!("r{n}") })),
+            )
+            .await;
         if result.0 == StatusCode::TOO_MANY_REQUESTS {
             limited = Some(result);
             break;

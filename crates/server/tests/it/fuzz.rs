@@ -14,8 +14,14 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(Value::from),
         any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
         ".{0,24}".prop_map(Value::String),
-        prop_oneof![Just("@alice:localhost"), Just("!room:localhost"), Just("m.room.message"), Just("$event"), Just("")]
-            .prop_map(|s| Value::String(s.to_owned())),
+        prop_oneof![
+            Just("@alice:localhost"),
+            Just("!room:localhost"),
+            Just("m.room.message"),
+            Just("$event"),
+            Just("")
+        ]
+        .prop_map(|s| Value::String(s.to_owned())),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
@@ -23,10 +29,23 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
             prop::collection::vec(
                 (
                     prop_oneof![
-                        Just("type"), Just("content"), Just("invite"), Just("preset"), Just("initial_state"),
-                        Just("user_id"), Just("membership"), Just("body"), Just("msgtype"), Just("name"),
-                        Just("room_version"), Just("power_level_content_override"), Just("auth"), Just("password"),
-                        Just("identifier"), Just("state_key"), Just("reason"),
+                        Just("type"),
+                        Just("content"),
+                        Just("invite"),
+                        Just("preset"),
+                        Just("initial_state"),
+                        Just("user_id"),
+                        Just("membership"),
+                        Just("body"),
+                        Just("msgtype"),
+                        Just("name"),
+                        Just("room_version"),
+                        Just("power_level_content_override"),
+                        Just("auth"),
+                        Just("password"),
+                        Just("identifier"),
+                        Just("state_key"),
+                        Just("reason"),
                     ]
                     .prop_map(str::to_owned),
                     inner,

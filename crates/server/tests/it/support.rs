@@ -53,21 +53,43 @@ impl TestApp {
     }
 
     /// Sends a request with an optional bearer token and JSON body.
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let bytes = body.map(|b| serde_json::to_vec(&b).expect("json")).unwrap_or_default();
         self.raw_request(method, path, token, bytes, "application/json").await
     }
 
     /// Sends raw bytes.
-    pub async fn raw_request(&self, method: Method, path: &str, token: Option<&str>, body: Vec<u8>, content_type: &str) -> (StatusCode, Value) {
+    pub async fn raw_request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> (StatusCode, Value) {
         let mut builder = Request::builder().method(method).uri(path).header("content-type", content_type);
         if let Some(token) = token {
             builder = builder.header("authorization", format!("Bearer {token}"));
         }
-        let response = self.router.clone().oneshot(builder.body(axum::body::Body::from(body)).expect("request")).await.expect("response");
+        let response = self
+            .router
+            .clone()
+            .oneshot(builder.body(axum::body::Body::from(body)).expect("request"))
+            .await
+            .expect("response");
         let status = response.status();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned())) };
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
         (status, value)
     }
 
@@ -83,12 +105,16 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "register {localpart}: {body}");
-        (body["user_id"].as_str().expect("user_id").to_owned(), body["access_token"].as_str().expect("token").to_owned())
+        (
+            body["user_id"].as_str().expect("user_id").to_owned(),
+            body["access_token"].as_str().expect("token").to_owned(),
+        )
     }
 
     /// Creates a room with the given createRoom body and returns its id.
     pub async fn create_room(&self, token: &str, body: Value) -> String {
-        let (status, response) = self.request(Method::POST, "/_matrix/client/v3/createRoom", Some(token), Some(body)).await;
+        let (status, response) =
+            self.request(Method::POST, "/_matrix/client/v3/createRoom", Some(token), Some(body)).await;
         assert_eq!(status, StatusCode::OK, "createRoom: {response}");
         response["room_id"].as_str().expect("room_id").to_owned()
     }
