@@ -7,11 +7,11 @@ use crate::Result;
 
 /// Global account data changed since the token (all of it on an initial sync).
 pub(crate) fn global_account_data(ctx: &SyncContext<'_>) -> Result<Vec<Value>> {
-    let records = ctx.services.store.account_data_since(&ctx.identity.user_id, ctx.since_stream())?;
-    Ok(records
-        .into_iter()
+    Ok(ctx
+        .account_data
+        .iter()
         .filter(|r| r.room_id.is_none() && r.stream <= ctx.now.stream)
-        .map(|r| json!({ "type": r.kind, "content": if r.content.is_null() { json!({}) } else { r.content } }))
+        .map(|r| json!({ "type": r.kind, "content": if r.content.is_null() { json!({}) } else { r.content.clone() } }))
         .collect())
 }
 

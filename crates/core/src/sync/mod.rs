@@ -38,6 +38,8 @@ pub(crate) struct SyncContext<'a> {
     pub now: StreamToken,
     pub full_state: bool,
     pub filter: &'a FilterDefinition,
+    /// Account data changed since the token, read once for every section.
+    pub account_data: Vec<rempart_storage::AccountDataRecord>,
 }
 
 impl SyncContext<'_> {
@@ -59,6 +61,7 @@ impl Services {
             let since = params
                 .since
                 .map(|s| StreamToken { stream: s.stream.min(now.stream), typing: s.typing.min(now.typing) });
+            let account_data = self.store.account_data_since(&identity.user_id, since.map_or(0, |t| t.stream))?;
             let ctx = SyncContext {
                 services: self,
                 identity,
@@ -66,6 +69,7 @@ impl Services {
                 now,
                 full_state: params.full_state,
                 filter: &params.filter,
+                account_data,
             };
             let (body, has_news) = self.build_sync(&ctx)?;
             if since.is_none() || params.full_state || has_news || tokio::time::Instant::now() >= deadline {

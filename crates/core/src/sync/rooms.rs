@@ -127,15 +127,17 @@ fn ephemeral(ctx: &SyncContext<'_>, membership: &MembershipRecord, full: bool) -
 }
 
 fn room_account_data(ctx: &SyncContext<'_>, membership: &MembershipRecord, full: bool) -> Result<Vec<Value>> {
-    let since = if full { 0 } else { ctx.since_stream() };
-    Ok(ctx
-        .services
-        .store
-        .account_data_since(&ctx.identity.user_id, since)?
-        .into_iter()
-        .filter(|r| r.room_id.as_deref() == Some(&*membership.room_id) && r.stream <= ctx.now.stream)
-        .map(|r| json!({ "type": r.kind, "content": if r.content.is_null() { json!({}) } else { r.content } }))
-        .collect())
+    let render = |r: &rempart_storage::AccountDataRecord| json!({ "type": r.kind, "content": if r.content.is_null() { json!({}) } else { r.content.clone() } });
+    let in_room = |r: &&rempart_storage::AccountDataRecord| {
+        r.room_id.as_deref() == Some(&*membership.room_id) && r.stream <= ctx.now.stream
+    };
+    // A room newly joined in an incremental sync needs all of its account data, not only the
+    // changes since the token that `ctx.account_data` holds.
+    if full && ctx.since.is_some() {
+        let all = ctx.services.store.account_data_since(&ctx.identity.user_id, 0)?;
+        return Ok(all.iter().filter(in_room).map(render).collect());
+    }
+    Ok(ctx.account_data.iter().filter(in_room).map(render).collect())
 }
 
 fn summary(ctx: &SyncContext<'_>, membership: &MembershipRecord) -> Result<Value> {
