@@ -1,1 +1,145 @@
-//! (to be written)
+//! Discovering other users: presence (online / unavailable / offline with a status message)
+//! and the user directory search. Both follow the same rule: a user learns about users they
+//! share a room with (and, for the directory, users in public rooms), never about the whole
+//! platform.
+//!
+//! With presence disabled in the configuration nothing is stored: everyone reads as `offline`
+//! and updates are accepted and ignored, as Synapse does.
+
+use std::collections::BTreeSet;
+
+use rempart_storage::AccountStatus;
+use rempart_types::time::now_millis;
+use ruma::{OwnedUserId, UserId};
+
+use crate::{CoreError, Result, Services};
+
+/// Presence states a client may set.
+const STATES: &[&str] = &["online", "unavailable", "offline"];
+
+/// Longest status message accepted.
+const MAX_STATUS_MSG_BYTES: usize = 1024;
+
+/// Most results a directory search returns, whatever the client asks.
+const MAX_SEARCH_LIMIT: usize = 50;
+
+/// A user's presence as another user may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceView {
+    /// `online`, `unavailable` or `offline`.
+    pub presence: String,
+    /// Status message.
+    pub status_msg: Option<String>,
+    /// Milliseconds since the last change, when known.
+    pub last_active_ago: Option<u64>,
+    /// Whether the user is active now.
+    pub currently_active: bool,
+}
+
+/// One user directory hit.
+#[derive(Debug, Clone)]
+pub struct DirectoryUser {
+    /// The user.
+    pub user_id: OwnedUserId,
+    /// Global display name.
+    pub displayname: Option<String>,
+    /// Global avatar.
+    pub avatar_url: Option<String>,
+}
+
+impl Services {
+    /// Sets the user's presence (`PUT /presence/{userId}/status`).
+    pub fn set_presence(&self, user_id: &UserId, presence: &str, status_msg: Option<&str>) -> Result<()> {
+        if !STATES.contains(&presence) {
+            return Err(CoreError::InvalidParam(format!("unknown presence state {presence}")));
+        }
+        if status_msg.is_some_and(|m| m.len() > MAX_STATUS_MSG_BYTES) {
+            return Err(CoreError::InvalidParam("status_msg is longer than 1024 bytes".into()));
+        }
+        if !self.config.presence.enabled {
+            return Ok(());
+        }
+        self.store.put_presence(user_id, presence, status_msg, now_millis())?;
+        self.notifier.notify();
+        Ok(())
+    }
+
+    /// Applies a sync's `set_presence`: `offline` leaves presence alone (the client does not
+    /// want to be marked online); `online` and `unavailable` are stored when they change the
+    /// state, keeping the status message.
+    pub fn presence_on_sync(&self, user_id: &UserId, set_presence: &str) -> Result<()> {
+        if !self.config.presence.enabled || set_presence == "offline" {
+            return Ok(());
+        }
+        if !STATES.contains(&set_presence) {
+            return Err(CoreError::InvalidParam(format!("unknown presence state {set_presence}")));
+        }
+        let current = self.store.get_presence(user_id)?;
+        if current.as_ref().is_some_and(|(presence, ..)| presence == set_presence) {
+            return Ok(());
+        }
+        let status_msg = current.and_then(|(_, status_msg, ..)| status_msg);
+        self.store.put_presence(user_id, set_presence, status_msg.as_deref(), now_millis())?;
+        self.notifier.notify();
+        Ok(())
+    }
+
+    /// `target`'s presence as `requester` may see it: only their own, or that of users they
+    /// share a room with (`M_FORBIDDEN` otherwise).
+    pub fn presence_for(&self, requester: &UserId, target: &UserId) -> Result<PresenceView> {
+        if requester != target && !self.store.users_sharing_rooms(requester)?.iter().any(|u| u == target) {
+            return Err(CoreError::Forbidden("you do not share a room with this user".into()));
+        }
+        let offline = PresenceView {
+            presence: "offline".into(),
+            status_msg: None,
+            last_active_ago: None,
+            currently_active: false,
+        };
+        if !self.config.presence.enabled {
+            return Ok(offline);
+        }
+        Ok(match self.store.get_presence(target)? {
+            Some((presence, status_msg, last_active, _)) => PresenceView {
+                currently_active: presence == "online",
+                presence,
+                status_msg,
+                last_active_ago: Some(now_millis().saturating_sub(last_active)),
+            },
+            None => offline,
+        })
+    }
+
+    /// Searches the user directory: users whose id or display name contains `term`
+    /// (case-insensitive), among users who share a room with `searcher` or are joined to a
+    /// public room. Deactivated accounts are never listed. Returns at most `limit` users
+    /// (capped at 50) and whether more matched.
+    pub fn search_users(&self, searcher: &UserId, term: &str, limit: usize) -> Result<(Vec<DirectoryUser>, bool)> {
+        let term = term.trim().to_lowercase();
+        if term.is_empty() {
+            return Ok((vec![], false));
+        }
+        let limit = limit.min(MAX_SEARCH_LIMIT);
+        let mut candidates: BTreeSet<OwnedUserId> = self.store.users_sharing_rooms(searcher)?.into_iter().collect();
+        candidates.extend(self.store.users_in_public_rooms()?);
+        let mut results = vec![];
+        let mut limited = false;
+        for user_id in candidates {
+            let Some(user) = self.store.get_user(&user_id)? else { continue };
+            if user.status == AccountStatus::Deactivated {
+                continue;
+            }
+            let id_matches = user_id.as_str().to_lowercase().contains(&term);
+            let name_matches = user.displayname.as_deref().is_some_and(|name| name.to_lowercase().contains(&term));
+            if !id_matches && !name_matches {
+                continue;
+            }
+            if results.len() == limit {
+                limited = true;
+                break;
+            }
+            results.push(DirectoryUser { user_id, displayname: user.displayname, avatar_url: user.avatar_url });
+        }
+        Ok((results, limited))
+    }
+}

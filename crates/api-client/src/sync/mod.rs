@@ -1,8 +1,10 @@
-//! (to be written)
+//! Sync: `GET /sync` (v3). The response is assembled in `rempart-core`.
+
+mod sync_events;
 
 use axum::Router;
-use rempart_http::AppState;
+use rempart_http::{AppState, RouterExt};
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    router
+    router.ruma_route_json(sync_events::sync_events)
 }

@@ -1,8 +1,10 @@
-//! (to be written)
+//! The user directory: `POST /user_directory/search`.
+
+mod search_users;
 
 use axum::Router;
-use rempart_http::AppState;
+use rempart_http::{AppState, RouterExt};
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    router
+    router.ruma_route(search_users::search_users)
 }

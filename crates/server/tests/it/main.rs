@@ -7,4 +7,5 @@ mod crash;
 mod errors;
 mod fuzz;
 mod search;
+mod user_data;
 mod support;

@@ -1,0 +1,10 @@
+//! `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
+
+use rempart_http::{ApiResult, AppState, Ruma};
+use ruma::api::client::push::get_pushrule_enabled::v3::{Request, Response};
+
+pub(crate) async fn get_pushrule_enabled(state: AppState, request: Ruma<Request>) -> ApiResult<Response> {
+    let identity = request.identity()?;
+    let rule = state.push_rule(&identity.user_id, request.kind.clone(), &request.rule_id)?;
+    Ok(Response::new(rule.enabled()))
+}
