@@ -4,17 +4,28 @@ use rempart_types::pdu::Pdu;
 use ruma::api::client::filter::{RoomEventFilter, RoomFilter, UrlFilter};
 
 /// Matches a type against a filter pattern, where `*` matches any sequence of characters.
+/// Greedy with a single backtrack point, so hostile patterns cost at most O(pattern × type),
+/// never exponential time.
 fn type_matches(pattern: &str, kind: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == kind,
-        Some((prefix, rest)) => {
-            kind.starts_with(prefix) && (rest.is_empty() || type_matches_suffix(rest, &kind[prefix.len()..]))
+    let (pattern, kind) = (pattern.as_bytes(), kind.as_bytes());
+    let (mut p, mut k) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while k < kind.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, k));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == kind[k] {
+            p += 1;
+            k += 1;
+        } else if let Some((star_p, star_k)) = star {
+            p = star_p + 1;
+            k = star_k + 1;
+            star = Some((star_p, star_k + 1));
+        } else {
+            return false;
         }
     }
-}
-
-fn type_matches_suffix(pattern: &str, remaining: &str) -> bool {
-    (0..=remaining.len()).filter(|i| remaining.is_char_boundary(*i)).any(|i| type_matches(pattern, &remaining[i..]))
+    pattern[p..].iter().all(|b| *b == b'*')
 }
 
 /// Whether an event passes a room event filter (types, senders, URL presence). The `limit`
@@ -73,5 +84,12 @@ mod tests {
         assert!(!type_matches("m.room.*", "m.call.invite"));
         assert!(type_matches("m.room.message", "m.room.message"));
         assert!(!type_matches("m.room.message", "m.room.messages"));
+        assert!(type_matches("m.room.message*", "m.room.message"));
+    }
+
+    #[test]
+    fn hostile_patterns_stay_cheap() {
+        let pattern = format!("{}b", "a*".repeat(40));
+        assert!(!type_matches(&pattern, &"a".repeat(200)));
     }
 }

@@ -5,14 +5,24 @@ use serde_json::{Value, json};
 use super::SyncContext;
 use crate::Result;
 
-/// Global account data changed since the token (all of it on an initial sync).
+const PUSH_RULES: &str = "m.push_rules";
+
+/// Global account data changed since the token (all of it on an initial sync). Push rules are
+/// always sent whole, defaults included, on an initial sync and whenever they change, as
+/// clients read them from here.
 pub(crate) fn global_account_data(ctx: &SyncContext<'_>) -> Result<Vec<Value>> {
-    Ok(ctx
+    let mut events: Vec<Value> = ctx
         .account_data
         .iter()
-        .filter(|r| r.room_id.is_none() && r.stream <= ctx.now.stream)
+        .filter(|r| r.room_id.is_none() && r.stream <= ctx.now.stream && r.kind != PUSH_RULES)
         .map(|r| json!({ "type": r.kind, "content": if r.content.is_null() { json!({}) } else { r.content.clone() } }))
-        .collect())
+        .collect();
+    let rules_changed =
+        ctx.account_data.iter().any(|r| r.room_id.is_none() && r.kind == PUSH_RULES && r.stream <= ctx.now.stream);
+    if ctx.since.is_none() || rules_changed {
+        events.push(json!({ "type": PUSH_RULES, "content": { "global": ctx.push_rules } }));
+    }
+    Ok(events)
 }
 
 /// Presence of users sharing a room with the syncing user, changed since the token.

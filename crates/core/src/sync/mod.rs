@@ -40,6 +40,8 @@ pub(crate) struct SyncContext<'a> {
     pub filter: &'a FilterDefinition,
     /// Account data changed since the token, read once for every section.
     pub account_data: Vec<rempart_storage::AccountDataRecord>,
+    /// The user's push rules, for notification counts.
+    pub push_rules: ruma::push::Ruleset,
 }
 
 impl SyncContext<'_> {
@@ -70,6 +72,7 @@ impl Services {
                 full_state: params.full_state,
                 filter: &params.filter,
                 account_data,
+                push_rules: self.push_rules(&identity.user_id)?,
             };
             let (body, has_news) = self.build_sync(&ctx)?;
             if since.is_none() || params.full_state || has_news || tokio::time::Instant::now() >= deadline {
