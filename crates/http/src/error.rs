@@ -38,6 +38,17 @@ pub enum ApiError {
     /// A required parameter is absent.
     #[error("{0}")]
     MissingParam(String),
+    /// An error whose status and errcode pairing is specific to one endpoint (the spec answers
+    /// attempts to set server-managed account data with 405 `M_BAD_JSON`, for one).
+    #[error("{message}")]
+    Specific {
+        /// HTTP status.
+        status: StatusCode,
+        /// Matrix error code.
+        errcode: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
 }
 
 impl From<rempart_storage::StorageError> for ApiError {
@@ -63,6 +74,7 @@ impl ApiError {
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "M_TOO_LARGE", none),
             Self::Unrecognized => (StatusCode::NOT_FOUND, "M_UNRECOGNIZED", none),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "M_UNRECOGNIZED", none),
+            Self::Specific { status, errcode, .. } => (*status, errcode, none),
             Self::Core(core) => match core {
                 C::Forbidden(_) => (StatusCode::FORBIDDEN, "M_FORBIDDEN", none),
                 C::NotFound(_) => (StatusCode::NOT_FOUND, "M_NOT_FOUND", none),

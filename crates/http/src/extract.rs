@@ -61,12 +61,22 @@ impl SchemeRequirement for AppserviceTokenOptional {
 #[derive(Debug, Clone, Default)]
 pub struct ClientIp(pub Option<String>);
 
+/// Why a token offered to an endpoint that does not require one was not accepted; reported
+/// only if the handler asks for the identity.
+#[derive(Debug, Clone, Copy)]
+enum DeferredAuthError {
+    UnknownToken,
+    Locked,
+}
+
 /// A parsed ruma request with the caller's identity.
 pub struct Ruma<T> {
     /// The typed request.
     pub body: T,
-    /// Who is calling, for authenticated endpoints.
+    /// Who is calling: always set for endpoints that require a token, and for other endpoints
+    /// when the client sent a valid one.
     pub identity: Option<Identity>,
+    deferred_auth_error: Option<DeferredAuthError>,
     /// The raw JSON body, for handlers that need fields ruma does not model.
     pub json: Option<serde_json::Value>,
     /// Client IP.
@@ -74,9 +84,15 @@ pub struct Ruma<T> {
 }
 
 impl<T> Ruma<T> {
-    /// The authenticated identity; endpoints with `AccessToken` auth always have one.
+    /// The authenticated identity. Endpoints that require a token always have one; handlers of
+    /// endpoints the spec leaves public call this to require one anyway (the platform is closed).
     pub fn identity(&self) -> Result<&Identity, ApiError> {
-        self.identity.as_ref().ok_or(ApiError::MissingToken)
+        match (&self.identity, self.deferred_auth_error) {
+            (Some(identity), _) => Ok(identity),
+            (None, Some(DeferredAuthError::UnknownToken)) => Err(rempart_core::CoreError::UnknownToken.into()),
+            (None, Some(DeferredAuthError::Locked)) => Err(rempart_core::CoreError::UserLocked.into()),
+            (None, None) => Err(ApiError::MissingToken),
+        }
     }
 }
 
@@ -162,7 +178,19 @@ where
             Err(_) => return Err(ApiError::BadJson("could not read request body".into())),
         };
 
-        let identity = authenticate(state, &parts, <T::Authentication as SchemeRequirement>::REQUIREMENT)?;
+        let (identity, deferred_auth_error) = match <T::Authentication as SchemeRequirement>::REQUIREMENT {
+            // A token sent to a public endpoint is checked, but a bad one only matters if the
+            // handler needs the identity: clients send stale tokens to /versions and /login.
+            AuthRequirement::None => match authenticate(state, &parts, AuthRequirement::Optional) {
+                Ok(identity) => (identity, None),
+                Err(ApiError::Core(rempart_core::CoreError::UserLocked)) => (None, Some(DeferredAuthError::Locked)),
+                Err(ApiError::Core(rempart_core::CoreError::UnknownToken)) => {
+                    (None, Some(DeferredAuthError::UnknownToken))
+                }
+                Err(error) => return Err(error),
+            },
+            requirement => (authenticate(state, &parts, requirement)?, None),
+        };
         // The spec marks some endpoints rate-limited; the platform also limits every other
         // write (room creation, invites, state changes), which the spec leaves to servers.
         let is_write = matches!(T::METHOD, http::Method::POST | http::Method::PUT | http::Method::DELETE);
@@ -196,6 +224,6 @@ where
         }))
         .map_err(|_| ApiError::BadJson("malformed request body".into()))?;
         let body = parsed.map_err(map_parse_error)?;
-        Ok(Self { body, identity, json, ip: client_ip(&parts) })
+        Ok(Self { body, identity, deferred_auth_error, json, ip: client_ip(&parts) })
     }
 }

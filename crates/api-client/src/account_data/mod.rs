@@ -1,9 +1,5 @@
 //! Client config: global and per-room account data, and room tags (stored as the room
 //! account data `m.tag`). Users only ever read and write their own.
-//!
-//! The two `PUT` endpoints are plain axum handlers around the [`Ruma`] extractor because the
-//! spec answers attempts to set server-managed types (`m.fully_read`, `m.push_rules`) with
-//! `405 M_BAD_JSON`, a pairing `ApiError` cannot express.
 
 mod create_tag;
 mod delete_tag;
@@ -13,37 +9,21 @@ mod get_tags;
 mod set_global_account_data;
 mod set_room_account_data;
 
-use axum::{
-    Json, Router,
-    handler::Handler,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-    routing::put,
-};
-
+use axum::{Router, http::StatusCode};
 use rempart_core::{CoreError, accounts::Identity};
 use rempart_http::{ApiError, ApiResult, AppState, RouterExt, Ruma};
 use ruma::UserId;
 use serde_json::json;
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = router
+    router
         .ruma_route(get_global_account_data::get_global_account_data)
         .ruma_route(get_room_account_data::get_room_account_data)
         .ruma_route_json(get_tags::get_tags)
         .ruma_route(create_tag::create_tag)
-        .ruma_route(delete_tag::delete_tag);
-    let router = put_at(router, set_global_account_data::paths(), set_global_account_data::set_global_account_data);
-    put_at(router, set_room_account_data::paths(), set_room_account_data::set_room_account_data)
-}
-
-/// Registers a `PUT` handler at each of an endpoint's paths.
-fn put_at<H, T>(router: Router<AppState>, paths: impl Iterator<Item = &'static str>, handler: H) -> Router<AppState>
-where
-    H: Handler<T, AppState>,
-    T: 'static,
-{
-    paths.fold(router, |router, path| router.route(path, put(handler.clone())))
+        .ruma_route(delete_tag::delete_tag)
+        .ruma_route(set_global_account_data::set_global_account_data)
+        .ruma_route(set_room_account_data::set_room_account_data)
 }
 
 /// The caller's identity, provided the path's user is the caller.
@@ -55,18 +35,14 @@ fn own_identity<'a, T>(request: &'a Ruma<T>, user_id: &UserId) -> ApiResult<&'a 
     Ok(identity)
 }
 
-/// The response of a `PUT`: `{}` or the error.
-fn put_response(result: ApiResult<()>) -> Response {
-    match result {
-        Ok(()) => Json(json!({})).into_response(),
-        Err(error) => error.into_response(),
+/// The spec's answer to setting server-managed types (`m.fully_read`, `m.push_rules`):
+/// 405 `M_BAD_JSON`.
+fn server_managed(kind: &str) -> ApiError {
+    ApiError::Specific {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        errcode: "M_BAD_JSON",
+        message: format!("{kind} is managed by the server and cannot be set through this API"),
     }
-}
-
-/// `405 M_BAD_JSON` for server-managed account data types.
-fn server_managed(kind: &str) -> Response {
-    let message = format!("{kind} is managed by the server and cannot be set through this API");
-    (StatusCode::METHOD_NOT_ALLOWED, Json(json!({ "errcode": "M_BAD_JSON", "error": message }))).into_response()
 }
 
 /// The request body as a JSON object; anything else is `M_BAD_JSON` (an empty body reads as
