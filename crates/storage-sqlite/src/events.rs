@@ -270,7 +270,13 @@ pub(crate) fn backward(conn: &Connection, room_id: &str, before: i64, limit: usi
 /// Full-text-ish search: a case-insensitive substring match on the fields clients display.
 /// `rooms_json` is a JSON array of room ids, expanded with `json_each` so the statement stays
 /// cacheable whatever the number of rooms.
-pub(crate) fn search(conn: &Connection, rooms_json: &str, term: &str, before: i64, limit: usize) -> Result<Vec<StoredEvent>> {
+pub(crate) fn search(
+    conn: &Connection,
+    rooms_json: &str,
+    term: &str,
+    before: i64,
+    limit: usize,
+) -> Result<Vec<StoredEvent>> {
     query_events(
         conn,
         &format!(

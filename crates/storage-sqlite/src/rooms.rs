@@ -1,7 +1,7 @@
 //! Rooms, memberships and aliases ([`RoomStore`]); event and state queries are delegated to
 //! [`crate::events`] and [`crate::state`].
 
-use rempart_storage::{Membership, MembershipRecord, NewEvent, Result, RoomRecord, RoomStore, StoredEvent};
+use rempart_storage::{Membership, MembershipRecord, NewEvent, NewRoom, Result, RoomRecord, RoomStore, StoredEvent};
 use ruma::{
     DeviceId, EventId, OwnedEventId, OwnedRoomAliasId, OwnedRoomId, OwnedUserId, RoomAliasId, RoomId, UserId,
     events::StateEventType,
@@ -61,12 +61,25 @@ fn query_ids<T: TryFrom<String>>(conn: &Connection, sql: &str, params: impl Para
     rows.map_err(backend)?.into_iter().map(|id| parse_id(id, what)).collect()
 }
 
+fn insert_alias(conn: &Connection, alias: &RoomAliasId, room_id: &RoomId, creator: &UserId) -> Result<()> {
+    // A taken alias violates the primary key, which `backend` reports as Conflict.
+    conn.execute(
+        "INSERT INTO room_aliases (alias, room_id, creator) VALUES (?1, ?2, ?3)",
+        [alias.as_str(), room_id.as_str(), creator.as_str()],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
 impl RoomStore for SqliteStore {
-    fn append_events(&self, new_room: Option<&RoomRecord>, new_events: &[NewEvent]) -> Result<Vec<i64>> {
+    fn append_events(&self, new_room: Option<&NewRoom>, new_events: &[NewEvent]) -> Result<Vec<i64>> {
         let prepared = new_events.iter().map(events::prepare).collect::<Result<Vec<_>>>()?;
         self.write(|tx| {
             if let Some(room) = new_room {
-                events::insert_room(tx, room)?;
+                events::insert_room(tx, &room.record)?;
+                if let Some(alias) = &room.alias {
+                    insert_alias(tx, alias, &room.record.room_id, &room.record.creator)?;
+                }
             }
             prepared.iter().map(|event| events::append(tx, event)).collect()
         })
@@ -208,7 +221,13 @@ impl RoomStore for SqliteStore {
         self.read(|tx| events::forward(tx, room_id.as_str(), after, limit))
     }
 
-    fn search_events(&self, room_ids: &[OwnedRoomId], term: &str, before: i64, limit: usize) -> Result<Vec<StoredEvent>> {
+    fn search_events(
+        &self,
+        room_ids: &[OwnedRoomId],
+        term: &str,
+        before: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>> {
         let rooms = serde_json::to_string(&room_ids).map_err(|e| corrupt(e.to_string()))?;
         self.read(|tx| events::search(tx, &rooms, term, before, limit))
     }
@@ -302,15 +321,7 @@ impl RoomStore for SqliteStore {
     }
 
     fn create_alias(&self, alias: &RoomAliasId, room_id: &RoomId, creator: &UserId) -> Result<()> {
-        self.write(|tx| {
-            // A taken alias violates the primary key, which `backend` reports as Conflict.
-            tx.execute(
-                "INSERT INTO room_aliases (alias, room_id, creator) VALUES (?1, ?2, ?3)",
-                [alias.as_str(), room_id.as_str(), creator.as_str()],
-            )
-            .map_err(backend)?;
-            Ok(())
-        })
+        self.write(|tx| insert_alias(tx, alias, room_id, creator))
     }
 
     fn resolve_alias(&self, alias: &RoomAliasId) -> Result<Option<(OwnedRoomId, OwnedUserId)>> {

@@ -23,7 +23,7 @@ pub use events::{
     append_events_is_atomic, append_events_state_groups, forward_extremities, redactions, state_group_chains,
     transaction_ids,
 };
-pub use rooms::{aliases, memberships, rooms, search, timelines};
+pub use rooms::{aliases, memberships, room_with_alias, rooms, search, timelines};
 pub use streams::{account_data, filters, presence, receipts, stream_is_shared};
 
 /// Expands to one `#[test]` per conformance function. `$make` is evaluated once per test and
@@ -36,6 +36,7 @@ macro_rules! storage_conformance_tests {
             users, sessions, rooms, append_events_state_groups, state_group_chains, forward_extremities,
             redactions, transaction_ids, timelines, memberships, aliases, account_data, receipts, filters,
             presence, stream_is_shared, append_events_is_atomic, search,
+            room_with_alias,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -69,7 +70,11 @@ fn new_user(id: &str) -> NewUser {
     NewUser { user_id: user(id), password_hash: Some("$argon2id$fake".into()), is_admin: false, displayname: None }
 }
 
-fn record(room_id: &str, creator: &str) -> RoomRecord {
+fn new_room(room_id: &str, creator: &str) -> crate::NewRoom {
+    crate::NewRoom { record: record(room_id, creator), alias: None }
+}
+
+pub(crate) fn record(room_id: &str, creator: &str) -> RoomRecord {
     RoomRecord {
         room_id: room(room_id),
         version: RoomVersionId::V11,
@@ -114,14 +119,14 @@ fn pdu(
 }
 
 /// Builds a linear room DAG: every event follows the previous one, one depth deeper.
-struct Chain {
+pub(crate) struct Chain {
     room_id: String,
     prev: Option<String>,
     depth: u64,
 }
 
 impl Chain {
-    fn new(room_id: &str) -> Self {
+    pub(crate) fn new(room_id: &str) -> Self {
         Self { room_id: room_id.into(), prev: None, depth: 0 }
     }
 
@@ -133,7 +138,7 @@ impl Chain {
         NewEvent { pdu, txn: None, redaction: None }
     }
 
-    fn state(&mut self, id: &str, sender: &str, kind: &str, state_key: &str, content: Value) -> NewEvent {
+    pub(crate) fn state(&mut self, id: &str, sender: &str, kind: &str, state_key: &str, content: Value) -> NewEvent {
         self.event(id, sender, kind, Some(state_key), content)
     }
 
@@ -155,7 +160,7 @@ fn create_room(store: &dyn Storage, room_id: &str, tag: &str, creator: &str, joi
         chain.member(&format!("${tag}-join"), creator, "join"),
         chain.state(&format!("${tag}-rules"), creator, "m.room.join_rules", "", json!({ "join_rule": join_rule })),
     ];
-    store.append_events(Some(&record(room_id, creator)), &events).expect("room created");
+    store.append_events(Some(&new_room(room_id, creator)), &events).expect("room created");
     chain
 }
 

@@ -13,7 +13,7 @@ pub mod rooms;
 pub mod streams;
 
 pub use accounts::{AccountStatus, AccountStore, DeviceRecord, NewUser, SessionRecord, UserRecord};
-pub use rooms::{Membership, MembershipRecord, NewEvent, Redaction, RoomRecord, RoomStore, StoredEvent};
+pub use rooms::{Membership, MembershipRecord, NewEvent, NewRoom, Redaction, RoomRecord, RoomStore, StoredEvent};
 pub use streams::{AccountDataRecord, PresenceState, PresenceUpdate, ReceiptRecord, StreamStore};
 
 /// Everything a backend provides.

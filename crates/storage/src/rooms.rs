@@ -25,6 +25,15 @@ pub struct RoomRecord {
     pub published: bool,
 }
 
+/// A room to create together with its first events.
+#[derive(Debug, Clone)]
+pub struct NewRoom {
+    /// The room.
+    pub record: RoomRecord,
+    /// A local alias to create with it, so the alias and the room exist together or not at all.
+    pub alias: Option<OwnedRoomAliasId>,
+}
+
 /// Membership states, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Membership {
@@ -124,8 +133,9 @@ pub trait RoomStore {
     /// Appends events in order, in one transaction: allocates their stream positions, creates
     /// state groups for state events (deduplicated: a message shares its predecessor's group),
     /// updates current state, memberships and forward extremities, applies redactions and, when
-    /// `new_room` is given, creates the room first. Returns the stream positions.
-    fn append_events(&self, new_room: Option<&RoomRecord>, events: &[NewEvent]) -> Result<Vec<i64>>;
+    /// `new_room` is given, creates the room (and its alias) first. An alias already taken is a
+    /// `Conflict` and nothing is written. Returns the stream positions.
+    fn append_events(&self, new_room: Option<&NewRoom>, events: &[NewEvent]) -> Result<Vec<i64>>;
 
     /// A room's record.
     fn get_room(&self, room_id: &RoomId) -> Result<Option<RoomRecord>>;

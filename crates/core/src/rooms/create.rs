@@ -2,7 +2,7 @@
 //! growing state and appended in one transaction, so a crash never leaves half a room.
 
 use rempart_state::{BuildContext, EventTemplate, StateMap, build_event};
-use rempart_storage::{RoomRecord, StorageError};
+use rempart_storage::{NewRoom, RoomRecord};
 use rempart_types::{pdu::Pdu, time::now_millis};
 use ruma::{
     OwnedEventId, OwnedRoomAliasId, OwnedRoomId, OwnedUserId, RoomVersionId, UserId,
@@ -223,18 +223,7 @@ impl Rooms {
             created_ts: now_millis(),
             published: params.publish,
         };
-        if let Some(alias) = &alias {
-            match self.store.create_alias(alias, &room_id, creator) {
-                Err(StorageError::Conflict(_)) => return Err(CoreError::RoomInUse),
-                other => other?,
-            }
-        }
-        if let Err(error) = self.append_new_room(&record, draft.events) {
-            if let Some(alias) = &alias {
-                let _ = self.store.delete_alias(alias);
-            }
-            return Err(error);
-        }
+        self.append_new_room(&NewRoom { record, alias }, draft.events)?;
         Ok(room_id)
     }
 }

@@ -14,7 +14,7 @@ use std::{
 };
 
 use rempart_state::{BuildContext, EventTemplate, StateMap, build_event, redact_pdu, rules_for};
-use rempart_storage::{NewEvent, Redaction, RoomRecord, Storage};
+use rempart_storage::{NewEvent, NewRoom, Redaction, RoomRecord, Storage};
 use rempart_types::{config::Config, pdu::Pdu, time::now_millis};
 use ruma::{
     OwnedDeviceId, OwnedEventId, OwnedRoomId, RoomId, UserId,
@@ -161,10 +161,16 @@ impl Rooms {
     }
 
     /// Appends a whole new room in one transaction (used by room creation).
-    fn append_new_room(&self, room: &RoomRecord, events: Vec<Pdu>) -> Result<()> {
+    fn append_new_room(&self, room: &NewRoom, events: Vec<Pdu>) -> Result<()> {
         let events: Vec<NewEvent> =
             events.into_iter().map(|pdu| NewEvent { pdu, txn: None, redaction: None }).collect();
-        self.store.append_events(Some(room), &events)?;
+        match self.store.append_events(Some(room), &events) {
+            // The alias was taken between the early check and now.
+            Err(rempart_storage::StorageError::Conflict(_)) if room.alias.is_some() => {
+                return Err(CoreError::RoomInUse);
+            }
+            other => other?,
+        };
         self.notifier.notify();
         Ok(())
     }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use ruma::{CanonicalJsonObject, CanonicalJsonValue, events::StateEventType};
 use serde_json::json;
 
-use super::{Chain, append, create_room, device, event_id, ids, is_conflict, pdu, record, room, stored, streams, user};
+use super::{
+    Chain, append, create_room, device, event_id, ids, is_conflict, new_room, pdu, room, stored, streams, user,
+};
 use crate::{Membership, NewEvent, Redaction, Storage};
 
 /// Stream positions, state groups shared by messages, current state and memberships.
@@ -19,7 +21,7 @@ pub fn append_events_state_groups(store: &dyn Storage) {
         c.state("$rules", "@alice:test", "m.room.join_rules", "", json!({ "join_rule": "invite" })),
         c.message("$m1", "@alice:test", "one"),
     ];
-    let first = store.append_events(Some(&record("!r:test", "@alice:test")), &batch).expect("append");
+    let first = store.append_events(Some(&new_room("!r:test", "@alice:test")), &batch).expect("append");
     let second = append(store, &[c.state("$topic", "@alice:test", "m.room.topic", "", json!({ "topic": "t" }))]);
     let third = append(store, &[c.message("$m2", "@alice:test", "two"), c.message("$m3", "@alice:test", "three")]);
     let positions: Vec<i64> = [first, second, third].concat();
@@ -225,7 +227,7 @@ pub fn append_events_is_atomic(store: &dyn Storage) {
         c.state("$x-create", "@alice:test", "m.room.create", "", json!({ "room_version": "11" })),
         c.member("$x-create", "@alice:test", "join"),
     ];
-    assert!(store.append_events(Some(&record("!x:test", "@alice:test")), &batch).is_err(), "duplicate event id");
+    assert!(store.append_events(Some(&new_room("!x:test", "@alice:test")), &batch).is_err(), "duplicate event id");
     assert!(store.get_room(&room("!x:test")).expect("get").is_none(), "the room was not created");
     assert!(store.get_event(&event_id("$x-create")).expect("get").is_none(), "the first event was not kept");
     assert!(store.list_rooms().expect("list").is_empty());

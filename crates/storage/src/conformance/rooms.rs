@@ -180,3 +180,25 @@ pub fn search(store: &dyn Storage) {
     assert_eq!(store.search_events(&both, "budget", i64::MAX, 10).expect("search").len(), 3);
     assert!(store.search_events(&[], "budget", i64::MAX, 10).expect("search").is_empty());
 }
+
+/// A room created with an alias gets it in the same transaction; a taken alias writes nothing.
+pub fn room_with_alias(store: &dyn Storage) {
+    let alias = OwnedRoomAliasId::try_from("#forum:test").expect("alias");
+    let create = |room_id: &str, tag: &str| {
+        let new_room = crate::NewRoom { record: super::record(room_id, "@alice:test"), alias: Some(alias.clone()) };
+        let events = vec![super::Chain::new(room_id).state(
+            &format!("${tag}-create"),
+            "@alice:test",
+            "m.room.create",
+            "",
+            json!({}),
+        )];
+        store.append_events(Some(&new_room), &events)
+    };
+    create("!a:test", "a").expect("room with alias");
+    assert_eq!(store.resolve_alias(&alias).expect("resolve").map(|(r, _)| r), Some(room("!a:test")));
+    let max = store.max_stream().expect("max");
+    assert!(is_conflict(create("!b:test", "b")), "a taken alias is a conflict");
+    assert!(store.get_room(&room("!b:test")).expect("get").is_none(), "nothing of the room was written");
+    assert_eq!(store.max_stream().expect("max"), max);
+}
