@@ -171,8 +171,12 @@ pub(crate) fn joined_room(ctx: &SyncContext<'_>, membership: &MembershipRecord) 
         "ephemeral": { "events": ephemeral },
         "account_data": { "events": account_data },
     });
-    let (notifications, highlights) =
-        crate::push::unread_counts_with_rules(ctx.services, &ctx.push_rules, &ctx.identity.user_id, &membership.room_id)?;
+    let (notifications, highlights) = crate::push::unread_counts_with_rules(
+        ctx.services,
+        &ctx.push_rules,
+        &ctx.identity.user_id,
+        &membership.room_id,
+    )?;
     room["unread_notifications"] = json!({ "notification_count": notifications, "highlight_count": highlights });
     if full || membership_changed {
         room["summary"] = summary(ctx, membership)?;
