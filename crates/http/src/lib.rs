@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 pub use error::{ApiError, ApiResult};
 pub use extract::{ClientIp, Ruma};
-pub use router::{RouterExt, finish_router};
+pub use router::{RouterExt, finish_router, ruma_response};
 
 /// The state every handler receives.
 pub type AppState = Arc<rempart_core::Services>;

@@ -27,7 +27,8 @@ fn method_filter(method: &http::Method) -> MethodFilter {
     }
 }
 
-fn into_response<R: OutgoingResponseExt>(response: R) -> Response {
+/// Serialises a ruma response, for handlers registered as plain axum routes.
+pub fn ruma_response<R: OutgoingResponseExt>(response: R) -> Response {
     match response.try_into_http_response::<BytesMut>() {
         Ok(response) => response.map(|body| axum::body::Body::from(body.freeze())).into_response(),
         Err(error) => {
@@ -71,7 +72,7 @@ impl RouterExt for Router<AppState> {
             let handler = handler.clone();
             async move {
                 match handler(state, request).await {
-                    Ok(response) => into_response(response),
+                    Ok(response) => ruma_response(response),
                     Err(error) => error.into_response(),
                 }
             }

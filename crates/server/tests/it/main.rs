@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod errors;
 mod fuzz;
+mod rooms;
 mod search;
 mod user_data;
 mod support;

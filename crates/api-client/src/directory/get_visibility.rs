@@ -1,0 +1,12 @@
+//! `GET /_matrix/client/v3/directory/list/room/{roomId}`
+
+use rempart_http::{ApiResult, AppState, Ruma};
+use ruma::api::client::{
+    directory::get_room_visibility::v3::{Request, Response},
+    room::Visibility,
+};
+
+pub(crate) async fn get_visibility(state: AppState, request: Ruma<Request>) -> ApiResult<Response> {
+    let visibility = if state.room_published(&request.room_id)? { Visibility::Public } else { Visibility::Private };
+    Ok(Response::new(visibility))
+}

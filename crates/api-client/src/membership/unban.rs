@@ -1,0 +1,11 @@
+//! `POST /_matrix/client/v3/rooms/{roomId}/unban`
+
+use rempart_http::{ApiResult, AppState, Ruma};
+use ruma::api::client::membership::unban_user::v3::{Request, Response};
+
+pub(crate) async fn unban(state: AppState, request: Ruma<Request>) -> ApiResult<Response> {
+    let identity = request.identity()?;
+    identity.ensure_can_write()?;
+    state.rooms.unban(&request.room_id, &identity.user_id, &request.user_id, request.reason.as_deref()).await?;
+    Ok(Response::new())
+}
