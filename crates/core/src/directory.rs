@@ -5,13 +5,7 @@
 mod aliases;
 
 use rempart_storage::Membership;
-use ruma::{
-    EventId, OwnedRoomAliasId, OwnedRoomId, OwnedUserId, RoomId, UserId,
-    events::{
-        StateEventType, TimelineEventType,
-        room::power_levels::{RoomPowerLevels, RoomPowerLevelsEventContent, RoomPowerLevelsSource},
-    },
-};
+use ruma::{OwnedRoomAliasId, OwnedRoomId, RoomId, events::StateEventType};
 use serde_json::Value;
 
 use crate::{CoreError, Result, Services, accounts::Identity};
@@ -181,50 +175,6 @@ impl Services {
         if self.store.membership(room_id, &actor.user_id)?.map(|m| m.membership) != Some(Membership::Join) {
             return Ok(false);
         }
-        Ok(self.power_levels(room_id)?.user_can_send_state(&actor.user_id, StateEventType::RoomCanonicalAlias))
-    }
-
-    /// The room's current power levels, with its creators as the room version defines them.
-    fn power_levels(&self, room_id: &RoomId) -> Result<RoomPowerLevels> {
-        let rules = self.rooms.rules(&self.rooms.room(room_id)?)?;
-        let create = self
-            .store
-            .current_state_event(room_id, &StateEventType::RoomCreate, "")?
-            .ok_or_else(|| CoreError::Internal(format!("room {room_id} has no create event")))?;
-        let mut creators = vec![create.pdu.sender.clone()];
-        if rules.authorization.additional_room_creators
-            && let Some(extra) = create.pdu.content_value().get("additional_creators").and_then(Value::as_array)
-        {
-            creators.extend(extra.iter().filter_map(Value::as_str).filter_map(|u| OwnedUserId::try_from(u).ok()));
-        }
-        let source = match self.store.current_state_event(room_id, &StateEventType::RoomPowerLevels, "")? {
-            Some(event) => RoomPowerLevelsSource::Original(
-                serde_json::from_str::<RoomPowerLevelsEventContent>(event.pdu.content.get())
-                    .map_err(|e| CoreError::Internal(format!("stored power levels do not parse: {e}")))?,
-            ),
-            None => RoomPowerLevelsSource::None,
-        };
-        Ok(RoomPowerLevels::new(source, &rules.authorization, creators))
-    }
-
-    /// The authorization rules let anyone who may send a redaction send one; applying it to
-    /// someone else's event needs the `redact` power level (spec: "Redactions"). Like Synapse,
-    /// refuse such a redaction and any redaction of the create event up front. Returns whether
-    /// the target is the sender's own event.
-    pub fn ensure_may_redact(&self, room_id: &RoomId, sender: &UserId, target: &EventId) -> Result<bool> {
-        let Some(event) = self.store.get_event(target)? else { return Ok(false) };
-        if event.pdu.room_id != room_id {
-            return Err(CoreError::InvalidParam("cannot redact an event from another room".into()));
-        }
-        if event.pdu.kind == TimelineEventType::RoomCreate {
-            return Err(CoreError::Forbidden("redacting the create event is not permitted".into()));
-        }
-        if event.pdu.sender == sender {
-            return Ok(true);
-        }
-        if self.power_levels(room_id)?.user_can_redact_event_of_other(sender) {
-            return Ok(false);
-        }
-        Err(CoreError::Forbidden("you don't have permission to redact other users' events".into()))
+        Ok(self.rooms.power_levels(room_id)?.user_can_send_state(&actor.user_id, StateEventType::RoomCanonicalAlias))
     }
 }

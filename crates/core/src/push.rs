@@ -16,11 +16,8 @@ use std::{
 
 use rempart_storage::Membership;
 use ruma::{
-    OwnedUserId, RoomId, UInt, UserId,
-    events::{
-        StateEventType,
-        room::power_levels::{RoomPowerLevels, RoomPowerLevelsEventContent, RoomPowerLevelsSource},
-    },
+    RoomId, UInt, UserId,
+    events::StateEventType,
     push::{
         Action, AnyPushRule, InsertPushRuleError, NewPushRule, PushConditionRoomCtx, RemovePushRuleError, RuleKind,
         Ruleset,
@@ -166,23 +163,7 @@ impl Services {
             user_id.to_owned(),
             display_name,
         );
-        let room = self.rooms.room(room_id)?;
-        let rules = self.rooms.rules(&room)?;
-        let mut creators: Vec<OwnedUserId> = vec![];
-        if let Some(create) = self.store.current_state_event(room_id, &StateEventType::RoomCreate, "")? {
-            creators.push(create.pdu.sender.clone());
-            if let Some(extra) = create.pdu.content_value().get("additional_creators").and_then(Value::as_array) {
-                creators.extend(extra.iter().filter_map(Value::as_str).filter_map(|u| OwnedUserId::try_from(u).ok()));
-            }
-        }
-        let source = match self.store.current_state_event(room_id, &StateEventType::RoomPowerLevels, "")? {
-            Some(event) => match serde_json::from_value::<RoomPowerLevelsEventContent>(event.pdu.content_value()) {
-                Ok(content) => RoomPowerLevelsSource::Original(content),
-                Err(_) => return Ok(context),
-            },
-            None => RoomPowerLevelsSource::None,
-        };
-        Ok(context.with_power_levels(RoomPowerLevels::new(source, &rules.authorization, creators).into()))
+        Ok(context.with_power_levels(self.rooms.power_levels(room_id)?.into()))
     }
 }
 

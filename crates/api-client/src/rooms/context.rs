@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use rempart_core::rooms::EventContext;
 use rempart_http::{ApiResult, AppState, Ruma};
 use ruma::{
     api::client::context::get_context::v3::{Request, Response},
@@ -13,7 +14,7 @@ use super::{event_for_client, events_for_client};
 pub(crate) async fn context(state: AppState, request: Ruma<Request>) -> ApiResult<Response> {
     let identity = request.identity()?;
     let limit = usize::try_from(u64::from(request.limit)).unwrap_or(usize::MAX);
-    let (event, before, after, mut room_state) =
+    let EventContext { event, before, after, state: mut room_state } =
         state.rooms.context(&identity.user_id, &request.room_id, &request.event_id, limit, &request.filter)?;
     if !request.filter.lazy_load_options.is_disabled() {
         // Lazy loading: only the members who sent the returned events, and the requester.

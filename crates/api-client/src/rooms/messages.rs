@@ -1,6 +1,6 @@
 //! `GET /_matrix/client/v3/rooms/{roomId}/messages`
 
-use rempart_core::rooms::Direction;
+use rempart_core::rooms::{Direction, MessagesQuery};
 use rempart_http::{ApiResult, AppState, Ruma};
 use ruma::api::{
     Direction as Dir,
@@ -18,8 +18,8 @@ pub(crate) async fn messages(state: AppState, request: Ruma<Request>) -> ApiResu
         Dir::Forward => Direction::Forward,
     };
     let limit = usize::try_from(u64::from(request.limit)).unwrap_or(usize::MAX);
-    let page =
-        state.rooms.messages(&identity.user_id, &request.room_id, from, to, direction, limit, &request.filter)?;
+    let query = MessagesQuery { from, to, direction, limit, filter: &request.filter };
+    let page = state.rooms.messages(&identity.user_id, &request.room_id, query)?;
     let mut response = Response::new();
     // The spec asks for `start` to be the `from` the client gave.
     response.start = request.from.clone().unwrap_or_else(|| page.start.to_string());

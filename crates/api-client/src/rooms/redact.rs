@@ -11,7 +11,7 @@ use serde_json::json;
 pub(crate) async fn redact(state: AppState, request: Ruma<Request>) -> ApiResult<Response> {
     let identity = request.identity()?;
     let rules = state.rooms.rules(&state.rooms.room(&request.room_id)?)?;
-    let own = state.ensure_may_redact(&request.room_id, &identity.user_id, &request.event_id)?;
+    let own = state.rooms.ensure_may_redact(&request.room_id, &identity.user_id, &request.event_id)?;
     // Suspended accounts may still redact their own events (spec: "Account suspension").
     if !own {
         identity.ensure_can_write()?;

@@ -4,6 +4,7 @@
 
 mod create;
 mod membership;
+mod power;
 mod read;
 mod search;
 pub mod visibility;
@@ -26,7 +27,7 @@ use ruma::{
 use serde_json::value::to_raw_value;
 
 pub use create::{CreateRoomParams, Preset};
-pub use read::{Direction, MessagesPage};
+pub use read::{Direction, EventContext, MessagesPage, MessagesQuery};
 pub use search::SearchPage;
 
 use crate::{CoreError, Result, notifier::Notifier};
@@ -145,17 +146,16 @@ impl Rooms {
         Ok(Sent { event_id, stream: streams.first().copied().unwrap_or_default() })
     }
 
-    /// For a redaction event, the redacted form of its target, when the target is in the same
-    /// room. The authorization rules already decided the sender may redact.
+    /// For a redaction event, the redacted form of its target, once the sender is known to be
+    /// allowed to redact it.
     fn redaction_for(&self, pdu: &Pdu, rules: &RoomVersionRules) -> Result<Option<Redaction>> {
         if pdu.kind != TimelineEventType::RoomRedaction {
             return Ok(None);
         }
         let Some(target_id) = &pdu.redacts else { return Ok(None) };
         let Some(target) = self.store.get_event(target_id)? else { return Ok(None) };
-        if target.pdu.room_id != pdu.room_id {
-            return Ok(None);
-        }
+        // Enforced here, where every redaction passes, not only in the endpoints that send them.
+        self.check_redaction(&pdu.room_id, &pdu.sender, &target)?;
         let redacted = redact_pdu(&target.pdu, rules)?;
         Ok(Some(Redaction { target: target_id.clone(), redacted_json: redacted.json }))
     }

@@ -23,6 +23,34 @@ pub enum Direction {
     Forward,
 }
 
+/// What a client asks `/messages` for.
+#[derive(Debug, Clone, Copy)]
+pub struct MessagesQuery<'a> {
+    /// Token to start from; the end (backwards) or the start (forwards) of the room when absent.
+    pub from: Option<i64>,
+    /// Token to stop at.
+    pub to: Option<i64>,
+    /// Direction.
+    pub direction: Direction,
+    /// Most events to return.
+    pub limit: usize,
+    /// Event filter.
+    pub filter: &'a RoomEventFilter,
+}
+
+/// An event with what surrounds it, for `/context`.
+#[derive(Debug, Clone)]
+pub struct EventContext {
+    /// The event asked for.
+    pub event: StoredEvent,
+    /// Visible events before it, newest first.
+    pub before: Vec<StoredEvent>,
+    /// Visible events after it, oldest first.
+    pub after: Vec<StoredEvent>,
+    /// Room state at the last event returned.
+    pub state: Vec<StoredEvent>,
+}
+
 /// One page of `/messages`.
 #[derive(Debug, Clone)]
 pub struct MessagesPage {
@@ -56,16 +84,8 @@ impl Rooms {
     }
 
     /// Paginates a room's timeline.
-    pub fn messages(
-        &self,
-        user_id: &UserId,
-        room_id: &RoomId,
-        from: Option<i64>,
-        to: Option<i64>,
-        direction: Direction,
-        limit: usize,
-        filter: &RoomEventFilter,
-    ) -> Result<MessagesPage> {
+    pub fn messages(&self, user_id: &UserId, room_id: &RoomId, query: MessagesQuery<'_>) -> Result<MessagesPage> {
+        let MessagesQuery { from, to, direction, limit, filter } = query;
         let mut check = VisibilityCheck::new(&*self.store, user_id);
         self.ensure_may_read_room(&mut check, room_id)?;
         let limit = limit.clamp(1, MAX_PAGE);
@@ -78,27 +98,29 @@ impl Rooms {
             Direction::Backward => self.store.timeline_backward(room_id, start.saturating_add(1), limit)?,
             Direction::Forward => self.store.timeline_forward(room_id, start, limit)?,
         };
-        let exhausted = raw.len() < limit;
+        let mut exhausted = raw.len() < limit;
         if let Some(to) = to {
+            let before = raw.len();
             raw.retain(|e| match direction {
                 Direction::Backward => e.stream > to,
                 Direction::Forward => e.stream <= to,
             });
+            // Reaching `to` ends the pagination: no `end` token.
+            exhausted |= raw.len() < before;
         }
         let end = match (raw.last(), exhausted) {
-            (_, true) => None,
             (Some(last), false) => Some(match direction {
                 Direction::Backward => last.stream - 1,
                 Direction::Forward => last.stream,
             }),
-            (None, false) => None,
+            _ => None,
         };
         let visible: Vec<StoredEvent> =
             check.filter(raw)?.into_iter().filter(|e| event_matches(filter, &e.pdu)).collect();
-        let state = if !filter.lazy_load_options.is_disabled() {
-            self.member_events_for(room_id, &visible, user_id)?
-        } else {
+        let state = if filter.lazy_load_options.is_disabled() {
             vec![]
+        } else {
+            self.member_events_for(room_id, &visible, user_id)?
         };
         Ok(MessagesPage { chunk: visible, start, end, state })
     }
@@ -133,21 +155,18 @@ impl Rooms {
         event_id: &EventId,
         limit: usize,
         filter: &RoomEventFilter,
-    ) -> Result<(StoredEvent, Vec<StoredEvent>, Vec<StoredEvent>, Vec<StoredEvent>)> {
+    ) -> Result<EventContext> {
         let event = self.event_for_user(user_id, room_id, event_id)?;
         let mut check = VisibilityCheck::new(&*self.store, user_id);
-        let half = limit.min(MAX_PAGE).div_ceil(2);
+        let limit = limit.min(MAX_PAGE);
         let keep = |events: Vec<StoredEvent>| -> Vec<StoredEvent> {
             events.into_iter().filter(|e| event_matches(filter, &e.pdu)).collect()
         };
-        let before = keep(check.filter(self.store.timeline_backward(room_id, event.stream, half)?)?);
-        let after =
-            keep(check.filter(self.store.timeline_forward(room_id, event.stream, limit.min(MAX_PAGE) / 2)?)?);
-        let state = match after.last().or(Some(&event)) {
-            Some(last) => self.state_in_group(last.state_group)?,
-            None => vec![],
-        };
-        Ok((event, before, after, state))
+        let before = keep(check.filter(self.store.timeline_backward(room_id, event.stream, limit.div_ceil(2))?)?);
+        let after = keep(check.filter(self.store.timeline_forward(room_id, event.stream, limit / 2)?)?);
+        let state_group = after.last().map_or(event.state_group, |e| e.state_group);
+        let state = self.state_in_group(state_group)?;
+        Ok(EventContext { event, before, after, state })
     }
 
     fn state_in_group(&self, group: i64) -> Result<Vec<StoredEvent>> {
@@ -217,9 +236,12 @@ impl Rooms {
             .collect())
     }
 
-    /// Users currently joined to a room, if the requester is joined (or the room is world
-    /// readable).
+    /// Users currently joined to a room; only members may ask (spec: 403 otherwise).
     pub fn joined_members(&self, user_id: &UserId, room_id: &RoomId) -> Result<Vec<StoredEvent>> {
+        self.room(room_id)?;
+        if VisibilityCheck::new(&*self.store, user_id).current_membership(room_id)? != Some(Membership::Join) {
+            return Err(CoreError::Forbidden("you are not a member of this room".into()));
+        }
         self.members_for_user(user_id, room_id, None, Some(Membership::Join), None)
     }
 }
