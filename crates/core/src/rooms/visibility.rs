@@ -3,8 +3,9 @@
 //! Every read path (sync, `/messages`, `/context`, `/event`, `/state`, `/members`, search)
 //! goes through [`VisibilityCheck`]. The rules are the spec's history visibility rules:
 //! `world_readable` is visible to anyone; otherwise a user sees an event if they were joined
-//! when it was sent, or invited for `invited`, or — for `shared` — if they are joined now. A
-//! user always sees their own membership events.
+//! when it was sent, or invited for `invited`, or — for `shared` — if they joined at any point
+//! after it was sent (so history stays readable after leaving, up to the leave). A user always
+//! sees their own membership events.
 
 use std::collections::HashMap;
 
@@ -55,6 +56,7 @@ pub struct VisibilityCheck<'a> {
     store: &'a dyn Storage,
     user_id: &'a UserId,
     current: HashMap<OwnedRoomId, Option<Membership>>,
+    joined_until: HashMap<OwnedRoomId, Option<i64>>,
     visibility_by_group: HashMap<i64, HistoryVisibility>,
     membership_by_group: HashMap<i64, Option<Membership>>,
 }
@@ -66,6 +68,7 @@ impl<'a> VisibilityCheck<'a> {
             store,
             user_id,
             current: HashMap::new(),
+            joined_until: HashMap::new(),
             visibility_by_group: HashMap::new(),
             membership_by_group: HashMap::new(),
         }
@@ -113,6 +116,27 @@ impl<'a> VisibilityCheck<'a> {
         Ok(membership)
     }
 
+    /// Events before the returned stream position were followed by a join of the user: all of
+    /// them while the user is joined, those before the leave when the user joined and then
+    /// left. `None` when the user's latest membership follows no join.
+    fn joined_until(&mut self, room_id: &RoomId) -> Result<Option<i64>> {
+        if let Some(until) = self.joined_until.get(room_id) {
+            return Ok(*until);
+        }
+        let until = match self.store.membership(room_id, self.user_id)? {
+            Some(record) if record.membership == Membership::Join => Some(i64::MAX),
+            Some(record) if matches!(record.membership, Membership::Leave | Membership::Ban) => {
+                match self.store.get_event(&record.event_id)?.and_then(|e| e.state_group_before) {
+                    Some(before) if self.membership_at(before)? == Some(Membership::Join) => Some(record.stream),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        self.joined_until.insert(room_id.to_owned(), until);
+        Ok(until)
+    }
+
     /// The history visibility that applies to an event: the setting in force before it, or
     /// for a change of the setting, the more open of the old and new values (so members see
     /// the change itself).
@@ -142,7 +166,7 @@ impl<'a> VisibilityCheck<'a> {
             _ => {}
         }
         if visibility == HistoryVisibility::Shared {
-            return Ok(self.current_membership(&pdu.room_id)? == Some(Membership::Join));
+            return Ok(self.joined_until(&pdu.room_id)?.is_some_and(|until| event.stream < until));
         }
         Ok(false)
     }
