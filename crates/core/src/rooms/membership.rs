@@ -72,6 +72,11 @@ impl Rooms {
         reason: Option<&str>,
         is_direct: bool,
     ) -> Result<Sent> {
+        // Only members may learn whether an account exists through an invite.
+        if self.store.membership(room_id, sender)?.map(|m| m.membership) != Some(Membership::Join) {
+            self.room(room_id)?;
+            return Err(CoreError::Forbidden("you are not in this room".into()));
+        }
         self.ensure_local_user_exists(target)?;
         let mut template = self.member_template(target, "invite", reason, true)?;
         if is_direct {
