@@ -8,5 +8,5 @@ mod errors;
 mod fuzz;
 mod rooms;
 mod search;
-mod user_data;
 mod support;
+mod user_data;
