@@ -1,7 +1,8 @@
 //! Small conversions shared by handlers.
 
 use rempart_core::{
-    CoreError,
+    CoreError, Services,
+    accounts::Identity,
     uia::{UiaStage, UiaSubmission},
 };
 use rempart_http::ApiError;
@@ -37,4 +38,23 @@ pub fn uia_submission(auth: Option<&AuthData>, server_name: &ServerName) -> UiaS
         other => UiaStage::Other(other.auth_type().map(|t| t.to_string()).unwrap_or_default()),
     };
     UiaSubmission { session: auth.session().map(ToOwned::to_owned), stage: Some(stage) }
+}
+
+/// Runs user-interactive authentication by password for a sensitive action of `identity`
+/// (`purpose` names the endpoint, so a completed session cannot be replayed elsewhere).
+pub fn require_password(
+    state: &Services,
+    identity: &Identity,
+    purpose: &str,
+    auth: Option<&AuthData>,
+) -> Result<(), ApiError> {
+    state.uia.authorize(
+        purpose,
+        uia_submission(auth, &state.config.server_name),
+        &[&["m.login.password"]],
+        Some(&identity.user_id),
+        &state.accounts,
+        &[],
+    )?;
+    Ok(())
 }

@@ -68,17 +68,7 @@ impl RouterExt for Router<AppState> {
         F: Fn(AppState, Ruma<T>) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = ApiResult<T::OutgoingResponse>> + Send + 'static,
     {
-        let service = move |State(state): State<AppState>, request: Ruma<T>| {
-            let handler = handler.clone();
-            async move {
-                match handler(state, request).await {
-                    Ok(response) => ruma_response(response),
-                    Err(error) => error.into_response(),
-                }
-            }
-        };
-        let filter = method_filter(&T::METHOD);
-        T::PATH_BUILDER.all_paths().fold(self, |router, path| router.route(path, on(filter, service.clone())))
+        register(self, handler, ruma_response::<T::OutgoingResponse>)
     }
 
     fn ruma_route_json<T, F, Fut>(self, handler: F) -> Self
@@ -88,18 +78,31 @@ impl RouterExt for Router<AppState> {
         F: Fn(AppState, Ruma<T>) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = ApiResult<serde_json::Value>> + Send + 'static,
     {
-        let service = move |State(state): State<AppState>, request: Ruma<T>| {
-            let handler = handler.clone();
-            async move {
-                match handler(state, request).await {
-                    Ok(body) => axum::Json(body).into_response(),
-                    Err(error) => error.into_response(),
-                }
-            }
-        };
-        let filter = method_filter(&T::METHOD);
-        T::PATH_BUILDER.all_paths().fold(self, |router, path| router.route(path, on(filter, service.clone())))
+        register(self, handler, |body| axum::Json(body).into_response())
     }
+}
+
+/// Registers `handler` at every path of `T`, turning its success value into a response with
+/// `respond` and its errors into Matrix errors.
+fn register<T, F, Fut, R>(router: Router<AppState>, handler: F, respond: fn(R) -> Response) -> Router<AppState>
+where
+    T: IncomingRequest + Send + 'static,
+    T::Authentication: SchemeRequirement,
+    F: Fn(AppState, Ruma<T>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = ApiResult<R>> + Send + 'static,
+    R: Send + 'static,
+{
+    let service = move |State(state): State<AppState>, request: Ruma<T>| {
+        let handler = handler.clone();
+        async move {
+            match handler(state, request).await {
+                Ok(response) => respond(response),
+                Err(error) => error.into_response(),
+            }
+        }
+    };
+    let filter = method_filter(&T::METHOD);
+    T::PATH_BUILDER.all_paths().fold(router, |router, path| router.route(path, on(filter, service.clone())))
 }
 
 async fn unrecognized() -> ApiError {

@@ -4,7 +4,7 @@ use rempart_core::CoreError;
 use rempart_http::{ApiResult, AppState, Ruma};
 use ruma::api::client::account::change_password;
 
-use crate::util::uia_submission;
+use crate::util::require_password;
 
 pub(crate) async fn change_password(
     state: AppState,
@@ -12,14 +12,7 @@ pub(crate) async fn change_password(
 ) -> ApiResult<change_password::v3::Response> {
     let identity = request.identity()?;
     identity.ensure_can_write()?;
-    state.uia.authorize(
-        "change_password",
-        uia_submission(request.auth.as_ref(), &state.config.server_name),
-        &[&["m.login.password"]],
-        Some(&identity.user_id),
-        &state.accounts,
-        &[],
-    )?;
+    require_password(&state, &identity, "change_password", request.auth.as_ref())?;
     if request.new_password.is_empty() {
         return Err(CoreError::WeakPassword("the password must not be empty".into()).into());
     }

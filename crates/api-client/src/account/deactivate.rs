@@ -3,21 +3,14 @@
 use rempart_http::{ApiResult, AppState, Ruma};
 use ruma::api::client::account::{ThirdPartyIdRemovalStatus, deactivate};
 
-use crate::util::uia_submission;
+use crate::util::require_password;
 
 pub(crate) async fn deactivate(
     state: AppState,
     request: Ruma<deactivate::v3::Request>,
 ) -> ApiResult<deactivate::v3::Response> {
     let identity = request.identity()?.clone();
-    state.uia.authorize(
-        "deactivate",
-        uia_submission(request.auth.as_ref(), &state.config.server_name),
-        &[&["m.login.password"]],
-        Some(&identity.user_id),
-        &state.accounts,
-        &[],
-    )?;
+    require_password(&state, &identity, "deactivate", request.auth.as_ref())?;
     // Leave every room first, so the other members see the account go.
     for membership in state.store.user_memberships(&identity.user_id)? {
         if let Err(error) = state.rooms.leave(&membership.room_id, &identity.user_id, None).await {

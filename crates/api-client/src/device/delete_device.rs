@@ -3,20 +3,13 @@
 use rempart_http::{ApiResult, AppState, Ruma};
 use ruma::api::client::device::delete_device::v3::{Request, Response};
 
-use crate::util::uia_submission;
+use crate::util::require_password;
 
 pub(crate) async fn delete_device(state: AppState, request: Ruma<Request>) -> ApiResult<Response> {
     let identity = request.identity()?;
     // An unknown device is reported before asking for the password.
     state.device(&identity.user_id, &request.device_id)?;
-    state.uia.authorize(
-        "delete_device",
-        uia_submission(request.auth.as_ref(), &state.config.server_name),
-        &[&["m.login.password"]],
-        Some(&identity.user_id),
-        &state.accounts,
-        &[],
-    )?;
+    require_password(&state, &identity, "delete_device", request.auth.as_ref())?;
     state.delete_devices(&identity.user_id, std::slice::from_ref(&request.device_id))?;
     Ok(Response::new())
 }
