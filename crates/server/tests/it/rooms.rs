@@ -7,15 +7,12 @@ mod history;
 mod membership;
 mod timeline;
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, assert_error};
+use crate::support::{TestApp, assert_error, encode as enc, send_text as send};
 
 const V3: &str = "/_matrix/client/v3";
-static TXN: AtomicU64 = AtomicU64::new(0);
 
 async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
     app.request(Method::GET, &format!("{V3}{path}"), Some(token), None).await
@@ -27,15 +24,6 @@ async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCod
 
 async fn put(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
     app.request(Method::PUT, &format!("{V3}{path}"), Some(token), Some(body)).await
-}
-
-/// Sends a text message and returns its event id.
-async fn send(app: &TestApp, token: &str, room: &str, text: &str) -> String {
-    let txn = TXN.fetch_add(1, Ordering::Relaxed);
-    let path = format!("/rooms/{room}/send/m.room.message/txn{txn}");
-    let (status, body) = put(app, token, &path, json!({ "msgtype": "m.text", "body": text })).await;
-    assert_eq!(status, StatusCode::OK, "send: {body}");
-    body["event_id"].as_str().expect("event_id").to_owned()
 }
 
 async fn ok(result: (StatusCode, Value)) -> Value {
@@ -50,19 +38,6 @@ fn bodies(chunk: &Value) -> Vec<String> {
         .iter()
         .filter(|e| e["type"] == "m.room.message")
         .filter_map(|e| e["content"]["body"].as_str().map(ToOwned::to_owned))
-        .collect()
-}
-
-/// Percent-encodes a query or path component.
-fn enc(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
         .collect()
 }
 

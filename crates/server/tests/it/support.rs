@@ -125,3 +125,29 @@ pub fn assert_error(result: &(StatusCode, Value), status: StatusCode, errcode: &
     assert_eq!(result.0, status, "unexpected status, body: {}", result.1);
     assert_eq!(result.1["errcode"], errcode, "unexpected errcode, body: {}", result.1);
 }
+
+/// Percent-encodes a query or path component.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Transaction ids for sends, unique within the test binary.
+static NEXT_TXN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Sends a text message and returns its event id.
+pub async fn send_text(app: &TestApp, token: &str, room_id: &str, body: &str) -> String {
+    let txn = NEXT_TXN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = format!("/_matrix/client/v3/rooms/{room_id}/send/m.room.message/txn-{txn}");
+    let (status, response) =
+        app.request(Method::PUT, &path, Some(token), Some(json!({ "msgtype": "m.text", "body": body }))).await;
+    assert_eq!(status, StatusCode::OK, "send: {response}");
+    response["event_id"].as_str().expect("event_id").to_owned()
+}

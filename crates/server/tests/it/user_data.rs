@@ -2,31 +2,12 @@
 //! data and tags, typing, receipts, presence, profiles, devices, the user directory and push
 //! rules.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, assert_error};
+use crate::support::{TestApp, assert_error, encode, send_text};
 
 const V3: &str = "/_matrix/client/v3";
-
-/// Transaction ids for sends, unique within the test binary.
-static NEXT_TXN: AtomicU64 = AtomicU64::new(0);
-
-/// Percent-encodes a query parameter value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 async fn get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
     app.request(Method::GET, &format!("{V3}{path}"), Some(token), None).await
@@ -45,20 +26,6 @@ async fn sync(app: &TestApp, token: &str, query: &str) -> Value {
     let (status, body) = get(app, &format!("/sync?{query}"), token).await;
     assert_eq!(status, StatusCode::OK, "sync: {body}");
     body
-}
-
-/// Sends a text message and returns its event id.
-async fn send_text(app: &TestApp, token: &str, room_id: &str, body: &str) -> String {
-    let txn = format!("txn-{}", NEXT_TXN.fetch_add(1, Ordering::Relaxed));
-    let (status, response) = put(
-        app,
-        &format!("/rooms/{room_id}/send/m.room.message/{txn}"),
-        token,
-        json!({ "msgtype": "m.text", "body": body }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "send: {response}");
-    response["event_id"].as_str().expect("event_id").to_owned()
 }
 
 async fn join(app: &TestApp, token: &str, room_id: &str) {
