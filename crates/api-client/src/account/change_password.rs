@@ -12,7 +12,7 @@ pub(crate) async fn change_password(
 ) -> ApiResult<change_password::v3::Response> {
     let identity = request.identity()?;
     identity.ensure_can_write()?;
-    require_password(&state, &identity, "change_password", request.auth.as_ref())?;
+    require_password(&state, identity, "change_password", request.auth.as_ref())?;
     if request.new_password.is_empty() {
         return Err(CoreError::WeakPassword("the password must not be empty".into()).into());
     }

@@ -9,7 +9,7 @@ pub(crate) async fn delete_device(state: AppState, request: Ruma<Request>) -> Ap
     let identity = request.identity()?;
     // An unknown device is reported before asking for the password.
     state.device(&identity.user_id, &request.device_id)?;
-    require_password(&state, &identity, "delete_device", request.auth.as_ref())?;
+    require_password(&state, identity, "delete_device", request.auth.as_ref())?;
     state.delete_devices(&identity.user_id, std::slice::from_ref(&request.device_id))?;
     Ok(Response::new())
 }

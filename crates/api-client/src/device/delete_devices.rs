@@ -7,7 +7,7 @@ use crate::util::require_password;
 
 pub(crate) async fn delete_devices(state: AppState, request: Ruma<Request>) -> ApiResult<Response> {
     let identity = request.identity()?;
-    require_password(&state, &identity, "delete_devices", request.auth.as_ref())?;
+    require_password(&state, identity, "delete_devices", request.auth.as_ref())?;
     state.delete_devices(&identity.user_id, &request.devices)?;
     Ok(Response::new())
 }
