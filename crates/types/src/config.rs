@@ -3,14 +3,19 @@
 //! Every field has a safe default so that `rempart serve` with no file starts a closed,
 //! registration-disabled shard on loopback.
 
-use std::{net::SocketAddr, path::PathBuf};
-
-use figment::{
-    Figment,
-    providers::{Env, Format, Serialized, Toml},
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
 };
+
 use ruma::{OwnedServerName, RoomVersionId};
 use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
+
+/// Environment variables with this prefix (in any case) override the configuration.
+const ENV_PREFIX: &str = "REMPART_";
+/// Separates nested keys in an environment variable name: `REMPART_REGISTRATION__MODE`.
+const ENV_SEPARATOR: &str = "__";
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -198,30 +203,80 @@ impl Default for LimitsConfig {
 
 impl Config {
     /// Loads the defaults, then the file (if any), then `REMPART_*` environment variables
-    /// (`__` separates nested keys: `REMPART_REGISTRATION__MODE=open`).
-    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
-        if let Some(path) = file {
-            if !path.exists() {
-                return Err(ConfigError::MissingFile(path.to_owned()));
+    /// (`__` separates nested keys: `REMPART_REGISTRATION__MODE=open`). A variable's value is
+    /// read as TOML when it parses as TOML (`false`, `3`, `["a", "b"]`), otherwise as text.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut env = Vec::new();
+        for (name, value) in std::env::vars_os() {
+            let name = name.to_string_lossy().into_owned();
+            match value.into_string() {
+                Ok(value) => env.push((name, value)),
+                Err(_) if env_key(&name).is_none() => {}
+                // Mangling the value into something else would be worse than refusing to start.
+                Err(_) => return Err(ConfigError::Invalid(format!("{name}: the value is not valid UTF-8"))),
             }
-            figment = figment.merge(Toml::file_exact(path));
         }
-        Self::extract(figment.merge(Env::prefixed("REMPART_").split("__")))
+        Self::load_from(file, env)
+    }
+
+    /// [`Config::load`] with the environment passed in as `(name, value)` pairs; names without
+    /// the `REMPART_` prefix are ignored.
+    fn load_from(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let file = match file {
+            Some(path) => Some(FileLayer::read(path)?),
+            None => None,
+        };
+        let env = env
+            .into_iter()
+            .filter_map(|(name, raw)| EnvOverride::new(name, raw).transpose())
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::build(file, env)
     }
 
     /// Parses a configuration from TOML text alone (no environment), for tests and tools.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        Self::extract(Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(text)))
+        let table = text.parse::<Table>().map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        Self::build(Some(FileLayer { path: None, table }), Vec::new())
     }
 
-    fn extract(figment: Figment) -> Result<Self, ConfigError> {
-        let config: Config = figment.extract().map_err(|e| {
-            let errors: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
-            ConfigError::Invalid(errors.join("; "))
-        })?;
-        config.validate()?;
-        Ok(config)
+    /// Lays the file and then the environment over the defaults and checks the result.
+    fn build(file: Option<FileLayer>, mut env: Vec<EnvOverride>) -> Result<Self, ConfigError> {
+        let mut base = Table::try_from(Config::default()).expect("the defaults serialize to a table");
+        if let Some(file) = &file {
+            merge(&mut base, file.table.clone());
+        }
+        // The last variable retried as text, with the error its parsed value caused.
+        let mut retried: Option<(usize, serde_path_to_error::Error<toml::de::Error>)> = None;
+        loop {
+            let mut table = base.clone();
+            for over in &env {
+                merge(&mut table, nested(&over.key, over.value.clone()));
+            }
+            let error = match serde_path_to_error::deserialize::<_, Config>(table) {
+                Ok(config) => {
+                    config.validate()?;
+                    return Ok(config);
+                }
+                Err(error) => error,
+            };
+            let key = map_keys(error.path());
+            if let Some((index, first)) = retried.take()
+                && env[index].key == key
+            {
+                // The text did not fit either (`-1` for a size); the parsed value's complaint is
+                // the one that makes sense to the operator.
+                return Err(describe(&first, file.as_ref(), &env));
+            }
+            // An environment value that looks like a number or a boolean is read as one, but the
+            // key may want text (`REMPART_ROOMS__DEFAULT_VERSION=11`, a numeric shared secret):
+            // retry with the value as written. Each variable is retried at most once.
+            if let Some(index) = env.iter().position(|over| over.key == key && !over.value.is_str()) {
+                env[index].value = Value::String(env[index].raw.clone());
+                retried = Some((index, error));
+                continue;
+            }
+            return Err(describe(&error, file.as_ref(), &env));
+        }
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -266,6 +321,118 @@ impl Config {
     }
 }
 
+/// The configuration file's contents, kept apart from the defaults so that errors can say
+/// which keys it set.
+struct FileLayer {
+    /// `None` for text passed to [`Config::from_toml`].
+    path: Option<PathBuf>,
+    table: Table,
+}
+
+impl FileLayer {
+    fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ConfigError::MissingFile(path.to_owned()),
+            _ => ConfigError::Invalid(format!("{}: {e}", path.display())),
+        })?;
+        let table = text.parse::<Table>().map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
+        Ok(Self { path: Some(path.to_owned()), table })
+    }
+
+    /// Whether the file sets `key` (or a table containing it).
+    fn sets(&self, key: &[&str]) -> bool {
+        let mut table = &self.table;
+        for part in key {
+            match table.get(*part) {
+                Some(Value::Table(inner)) => table = inner,
+                Some(_) => return true,
+                None => return false,
+            }
+        }
+        !key.is_empty()
+    }
+}
+
+/// One `REMPART_*` environment variable.
+struct EnvOverride {
+    /// The variable's name, for error messages.
+    name: String,
+    /// The configuration key it sets, lowercased and split on `__`; never empty.
+    key: Vec<String>,
+    /// The value as written.
+    raw: String,
+    /// The value as TOML if it parses as TOML, else `raw` as a string.
+    value: Value,
+}
+
+impl EnvOverride {
+    /// `None` when `name` lacks the prefix and so is not ours.
+    fn new(name: String, raw: String) -> Result<Option<Self>, ConfigError> {
+        let Some(rest) = env_key(&name) else { return Ok(None) };
+        let key: Vec<String> = rest.split(ENV_SEPARATOR).map(str::to_ascii_lowercase).collect();
+        if key.iter().any(String::is_empty) {
+            return Err(ConfigError::Invalid(format!("{name} does not name a configuration key")));
+        }
+        let value = raw.parse::<Value>().unwrap_or_else(|_| Value::String(raw.clone()));
+        Ok(Some(Self { name, key, raw, value }))
+    }
+}
+
+/// The part of an environment variable's name after `REMPART_`, if it has the prefix.
+fn env_key(name: &str) -> Option<&str> {
+    let prefix = name.get(..ENV_PREFIX.len())?;
+    prefix.eq_ignore_ascii_case(ENV_PREFIX).then(|| &name[ENV_PREFIX.len()..])
+}
+
+/// Lays `over` onto `base`: tables merge key by key, anything else replaces what was there.
+fn merge(base: &mut Table, over: Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(base)), Value::Table(over)) => merge(base, over),
+            (Some(slot), value) => *slot = value,
+            (None, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// The table `{ a = { b = value } }` for the key `["a", "b"]`, which must not be empty.
+fn nested(key: &[String], value: Value) -> Table {
+    let (first, rest) = key.split_first().expect("configuration keys are not empty");
+    let value = if rest.is_empty() { value } else { Value::Table(nested(rest, value)) };
+    Table::from_iter([(first.clone(), value)])
+}
+
+/// The table keys leading to an error, up to the first array index.
+fn map_keys(path: &serde_path_to_error::Path) -> Vec<&str> {
+    path.iter()
+        .map_while(|segment| match segment {
+            serde_path_to_error::Segment::Map { key } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `registration.mode: unknown variant ... (from REMPART_REGISTRATION__MODE)`.
+fn describe(
+    error: &serde_path_to_error::Error<toml::de::Error>,
+    file: Option<&FileLayer>,
+    env: &[EnvOverride],
+) -> ConfigError {
+    let key = map_keys(error.path());
+    let mut message = if key.is_empty() { String::new() } else { format!("{}: ", error.path()) };
+    message.push_str(error.inner().message());
+    // The variable that set this key, or set something inside it, or replaced a table above it.
+    let from_env = env.iter().find(|over| !key.is_empty() && over.key.iter().zip(&key).all(|(a, b)| a == b));
+    if let Some(over) = from_env {
+        message.push_str(&format!(" (from {})", over.name));
+    } else if let Some(FileLayer { path: Some(path), .. }) = file.filter(|file| file.sets(&key)) {
+        message.push_str(&format!(" (in {})", path.display()));
+    }
+    ConfigError::Invalid(message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,5 +464,124 @@ mod tests {
     fn token_mode_needs_tokens() {
         assert!(Config::from_toml("[registration]\nmode = \"token\"").is_err());
         assert!(Config::from_toml("[registration]\nmode = \"token\"\ntokens = [\"abc\"]").is_ok());
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
+    }
+
+    fn load_env(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::load_from(None, env(pairs))
+    }
+
+    #[test]
+    fn error_message_has_the_full_key() {
+        let err = Config::from_toml("[registration]\nmode = \"sometimes\"").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid configuration: registration.mode: unknown variant `sometimes`, expected one of `disabled`, `token`, `open`"
+        );
+        let err = Config::from_toml("[registration]\ntokens = [\"a\", 2]").unwrap_err().to_string();
+        assert!(err.contains("registration.tokens[1]"), "{err}");
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let config = load_env(&[
+            ("REMPART_SERVER_NAME", "x.example"),
+            ("REMPART_REGISTRATION__MODE", "open"),
+            ("REMPART_LISTEN__ADDRESS", "127.0.0.1:9000"),
+            ("REMPART_RATE_LIMITS__ENABLED", "false"),
+            ("REMPART_RATE_LIMITS__PER_SECOND", "2"),
+            ("REMPART_REGISTRATION__TOKENS", r#"["a", "b"]"#),
+            ("PATH", "/usr/bin"),
+        ])
+        .unwrap();
+        assert_eq!(config.server_name.as_str(), "x.example");
+        assert_eq!(config.registration.mode, RegistrationMode::Open);
+        assert_eq!(config.listen.address.to_string(), "127.0.0.1:9000");
+        assert!(!config.rate_limits.enabled);
+        assert_eq!(config.rate_limits.per_second, 2.0);
+        assert_eq!(config.rate_limits.burst, 20);
+        assert_eq!(config.registration.tokens, ["a", "b"]);
+    }
+
+    #[test]
+    fn environment_text_that_looks_like_a_number_stays_text() {
+        let config = load_env(&[
+            ("REMPART_ROOMS__DEFAULT_VERSION", "11"),
+            ("REMPART_REGISTRATION__SHARED_SECRET", "12345"),
+            ("REMPART_PUBLIC_BASE_URL", "\"https://x.example\""),
+        ])
+        .unwrap();
+        assert_eq!(config.rooms.default_version, RoomVersionId::V11);
+        assert_eq!(config.registration.shared_secret.as_deref(), Some("12345"));
+        assert_eq!(config.public_base_url.as_deref(), Some("https://x.example"));
+    }
+
+    #[test]
+    fn environment_prefix_is_case_insensitive() {
+        let config = load_env(&[("rempart_server_name", "x.example")]).unwrap();
+        assert_eq!(config.server_name.as_str(), "x.example");
+    }
+
+    #[test]
+    fn unknown_environment_key_is_refused() {
+        let err = load_env(&[("REMPART_REGISTRATION__BOGUS", "1")]).unwrap_err().to_string();
+        assert!(err.contains("registration.bogus") && err.contains("REMPART_REGISTRATION__BOGUS"), "{err}");
+        let err = load_env(&[("REMPART_SERVERNAME", "x")]).unwrap_err().to_string();
+        assert!(err.contains("servername"), "{err}");
+        let err = load_env(&[("REMPART_LISTEN__", "x")]).unwrap_err().to_string();
+        assert!(err.contains("REMPART_LISTEN__ does not name"), "{err}");
+    }
+
+    #[test]
+    fn bad_environment_value_names_the_key_and_variable() {
+        let err = load_env(&[("REMPART_LISTEN__ADDRESS", "nowhere")]).unwrap_err().to_string();
+        assert!(err.contains("listen.address: ") && err.contains("(from REMPART_LISTEN__ADDRESS)"), "{err}");
+        let err = load_env(&[("REMPART_RATE_LIMITS__BURST", "lots")]).unwrap_err().to_string();
+        assert!(err.contains("rate_limits.burst: ") && err.contains("(from REMPART_RATE_LIMITS__BURST)"), "{err}");
+        let err = load_env(&[("REMPART_LIMITS__MAX_REQUEST_BYTES", "-1")]).unwrap_err().to_string();
+        assert!(err.contains("limits.max_request_bytes: invalid value: integer `-1`"), "{err}");
+        let err = load_env(&[("REMPART_REGISTRATION__MODE", "token")]).unwrap_err().to_string();
+        assert!(err.contains("registration.tokens is empty"), "{err}");
+    }
+
+    #[test]
+    fn file_then_environment_merge_key_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rempart.toml");
+        std::fs::write(
+            &path,
+            "server_name = \"file.example\"\n[registration]\nmode = \"token\"\ntokens = [\"t\"]\n[rate_limits]\nburst = 3\n",
+        )
+        .unwrap();
+        let config = Config::load_from(Some(&path), env(&[("REMPART_REGISTRATION__MODE", "open")])).unwrap();
+        assert_eq!(config.server_name.as_str(), "file.example");
+        assert_eq!(config.registration.mode, RegistrationMode::Open);
+        assert_eq!(config.registration.tokens, ["t"]);
+        assert_eq!(config.rate_limits.burst, 3);
+        assert_eq!(config.rate_limits.per_second, 5.0);
+        assert_eq!(config.listen.address.to_string(), "127.0.0.1:8008");
+
+        let config = Config::load_from(Some(&path), env(&[("REMPART_SERVER_NAME", "env.example")])).unwrap();
+        assert_eq!(config.server_name.as_str(), "env.example");
+    }
+
+    #[test]
+    fn file_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rempart.toml");
+        std::fs::write(&path, "[listen]\naddress = \"nowhere\"\n").unwrap();
+        let err = Config::load_from(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("listen.address: ") && err.contains(&format!("(in {})", path.display())), "{err}");
+
+        std::fs::write(&path, "server_name = \n").unwrap();
+        let err = Config::load_from(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(err.contains(&path.display().to_string()) && err.contains("line 1"), "{err}");
+
+        let missing = dir.path().join("absent.toml");
+        let err = Config::load_from(Some(&missing), env(&[])).unwrap_err();
+        assert!(matches!(err, ConfigError::MissingFile(p) if p == missing));
     }
 }

@@ -39,7 +39,7 @@ impl TestServer {
         if !binary.is_file() {
             bail!(
                 "rempart binary not found at {}: build it with `cargo build -p rempart-server` in the main \
-                 workspace, or point REMPART_BIN at it",
+                 workspace, or point E2E_REMPART_BIN at it",
                 binary.display()
             );
         }
@@ -50,7 +50,15 @@ impl TestServer {
 
         let stdout = File::create(dir.path().join("stdout.log"))?;
         let stderr = File::create(dir.path().join("stderr.log"))?;
-        let child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        // The server reads REMPART_* variables as configuration (and refuses unknown ones):
+        // the test's config file alone must decide.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().to_ascii_uppercase().starts_with("REMPART_") {
+                command.env_remove(key);
+            }
+        }
+        let child = command
             .arg("serve")
             .arg("--config")
             .arg(&config_path)
@@ -131,9 +139,9 @@ where
     }
 }
 
-/// The binary to run: `$REMPART_BIN`, else `<workspace>/target/debug/rempart`.
+/// The binary to run: `$E2E_REMPART_BIN`, else `<workspace>/target/debug/rempart`.
 fn server_binary() -> PathBuf {
-    match std::env::var_os("REMPART_BIN") {
+    match std::env::var_os("E2E_REMPART_BIN") {
         Some(path) => PathBuf::from(path),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/rempart"),
     }

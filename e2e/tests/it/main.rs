@@ -5,7 +5,7 @@
 //! so tests run in parallel and share nothing. Rooms here are unencrypted.
 //!
 //! Run with `cargo test` in `e2e/` after `cargo build -p rempart-server` in the main workspace;
-//! set `REMPART_BIN` to test another build of the binary.
+//! set `E2E_REMPART_BIN` to test another build of the binary.
 
 mod client;
 mod fixtures;

@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, HashSet};
 
 use rempart_storage::{Membership, MembershipRecord, StoredEvent};
-use ruma::{OwnedEventId, OwnedUserId, events::TimelineEventType};
+use ruma::{
+    OwnedEventId, OwnedUserId,
+    events::{StateEventType, TimelineEventType},
+};
 use serde_json::{Map, Value, json};
 
 use super::SyncContext;
@@ -73,13 +76,27 @@ fn serialize(ctx: &SyncContext<'_>, events: &[StoredEvent]) -> Vec<Value> {
 fn state_section(ctx: &SyncContext<'_>, slice: &TimelineSlice, full: bool) -> Result<Vec<StoredEvent>> {
     let store = &ctx.services.store;
     let Some(group) = slice.start_group else { return Ok(vec![]) };
-    if !full && !slice.limited {
-        return Ok(vec![]);
-    }
-    let ids: Vec<OwnedEventId> = store.state_group_entries(group)?.into_iter().map(|(_, _, id)| id).collect();
     let in_timeline: HashSet<&OwnedEventId> = slice.events.iter().map(|e| &e.pdu.event_id).collect();
     let lazy = !ctx.filter.room.state.lazy_load_options.is_disabled();
     let senders: HashSet<&OwnedUserId> = slice.events.iter().map(|e| &e.pdu.sender).collect();
+    if !full && !slice.limited {
+        if !lazy {
+            return Ok(vec![]);
+        }
+        // No record is kept of which members a device already has, so a lazy-loading client
+        // gets the member events of this timeline's senders again (the spec allows redundant
+        // members).
+        let mut members = vec![];
+        for sender in senders {
+            if let Some(id) = store.state_group_lookup(group, &StateEventType::RoomMember, sender.as_str())?
+                && !in_timeline.contains(&id)
+            {
+                members.extend(store.get_event(&id)?);
+            }
+        }
+        return Ok(members);
+    }
+    let ids: Vec<OwnedEventId> = store.state_group_entries(group)?.into_iter().map(|(_, _, id)| id).collect();
     let since = ctx.since_stream();
     Ok(store
         .get_events(&ids)?

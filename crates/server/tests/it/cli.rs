@@ -4,7 +4,7 @@
 use std::{process::Command, time::Duration};
 
 fn rempart() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rempart"))
+    crate::support::rempart_command()
 }
 
 #[test]

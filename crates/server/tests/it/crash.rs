@@ -3,7 +3,7 @@
 
 use std::{
     collections::HashSet,
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -33,7 +33,7 @@ async fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: Op
 }
 
 fn start(config: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_rempart"))
+    crate::support::rempart_command()
         .args(["serve", "--config"])
         .arg(config)
         .stdout(Stdio::null())

@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod errors;
 mod fuzz;
+mod lazy_members;
 mod rooms;
 mod search;
 mod support;

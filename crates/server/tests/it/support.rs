@@ -151,3 +151,15 @@ pub async fn send_text(app: &TestApp, token: &str, room_id: &str, body: &str) ->
     assert_eq!(status, StatusCode::OK, "send: {response}");
     response["event_id"].as_str().expect("event_id").to_owned()
 }
+
+/// A command for the real binary with the caller's `REMPART_*` variables removed, so that only
+/// what a test sets configures the server.
+pub fn rempart_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rempart"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().to_ascii_uppercase().starts_with("REMPART_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
