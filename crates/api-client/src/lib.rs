@@ -5,10 +5,12 @@
 mod account;
 mod account_data;
 mod alias;
+mod backup;
 mod device;
 mod directory;
 mod discovery;
 mod filter;
+mod keys;
 mod membership;
 mod presence;
 mod profile;
@@ -17,6 +19,7 @@ mod receipt;
 mod rooms;
 mod search;
 mod sync;
+mod to_device;
 mod typing;
 mod user_directory;
 mod util;
@@ -26,7 +29,7 @@ use rempart_http::AppState;
 
 /// Every client-server route, ready for [`rempart_http::finish_router`].
 pub fn routes() -> Router<AppState> {
-    let groups: [fn(Router<AppState>) -> Router<AppState>; 17] = [
+    let groups: [fn(Router<AppState>) -> Router<AppState>; 20] = [
         discovery::routes,
         account::routes,
         device::routes,
@@ -44,6 +47,9 @@ pub fn routes() -> Router<AppState> {
         user_directory::routes,
         push::routes,
         search::routes,
+        keys::routes,
+        to_device::routes,
+        backup::routes,
     ];
     groups.into_iter().fold(Router::new(), |router, add| add(router))
 }

@@ -49,6 +49,8 @@ impl Identity {
 pub struct Accounts {
     store: Arc<dyn Storage>,
     config: Arc<Config>,
+    /// Ending sessions changes device lists that contacts' syncs report.
+    notifier: Arc<crate::notifier::Notifier>,
 }
 
 /// Random opaque token: 256 bits, URL-safe base64.
@@ -71,8 +73,8 @@ fn random_device_id() -> OwnedDeviceId {
 
 impl Accounts {
     /// Builds the service.
-    pub fn new(store: Arc<dyn Storage>, config: Arc<Config>) -> Self {
-        Self { store, config }
+    pub fn new(store: Arc<dyn Storage>, config: Arc<Config>, notifier: Arc<crate::notifier::Notifier>) -> Self {
+        Self { store, config, notifier }
     }
 
     fn hasher(&self) -> Result<Argon2<'static>> {
@@ -187,12 +189,14 @@ impl Accounts {
 
     /// Ends one session (the token's device is deleted, as the spec says for logout).
     pub fn logout(&self, identity: &Identity) -> Result<()> {
-        Ok(self.store.delete_devices(&identity.user_id, std::slice::from_ref(&identity.device_id))?)
+        self.delete_devices(&identity.user_id, std::slice::from_ref(&identity.device_id))
     }
 
     /// Ends every session of the user.
     pub fn logout_all(&self, user_id: &UserId) -> Result<Vec<OwnedDeviceId>> {
-        Ok(self.store.delete_devices_except(user_id, None)?)
+        let deleted = self.store.delete_devices_except(user_id, None)?;
+        self.notifier.notify();
+        Ok(deleted)
     }
 
     /// Changes the password; other sessions end unless `keep_other_devices`.
@@ -201,13 +205,16 @@ impl Accounts {
         self.store.set_password_hash(&identity.user_id, Some(&hash))?;
         if !keep_other_devices {
             self.store.delete_devices_except(&identity.user_id, Some(&identity.device_id))?;
+            self.notifier.notify();
         }
         Ok(())
     }
 
     /// Deletes devices of the user.
     pub fn delete_devices(&self, user_id: &UserId, device_ids: &[OwnedDeviceId]) -> Result<()> {
-        Ok(self.store.delete_devices(user_id, device_ids)?)
+        self.store.delete_devices(user_id, device_ids)?;
+        self.notifier.notify();
+        Ok(())
     }
 
     /// Marks the account deactivated and kills every session.
@@ -215,6 +222,7 @@ impl Accounts {
         self.store.set_account_status(user_id, AccountStatus::Deactivated)?;
         self.store.delete_devices_except(user_id, None)?;
         self.store.set_password_hash(user_id, None)?;
+        self.notifier.notify();
         Ok(())
     }
 

@@ -3,11 +3,13 @@
 
 pub mod account_data;
 pub mod accounts;
+pub mod backup;
 pub mod devices;
 pub mod directory;
 mod error;
 pub mod events;
 pub mod filter;
+pub mod keys;
 pub mod notifier;
 pub mod presence;
 pub mod profile;
@@ -17,6 +19,7 @@ pub mod receipts;
 pub mod rooms;
 pub mod signing;
 pub mod sync;
+pub mod to_device;
 pub mod typing;
 pub mod uia;
 
@@ -53,7 +56,7 @@ impl Services {
         let config = Arc::new(config);
         let notifier = Arc::new(notifier::Notifier::default());
         Arc::new(Self {
-            accounts: accounts::Accounts::new(Arc::clone(&store), Arc::clone(&config)),
+            accounts: accounts::Accounts::new(Arc::clone(&store), Arc::clone(&config), Arc::clone(&notifier)),
             uia: uia::Uia::default(),
             rooms: rooms::Rooms::new(Arc::clone(&store), Arc::clone(&config), Arc::new(key), Arc::clone(&notifier)),
             typing: Arc::new(typing::Typing::default()),

@@ -58,6 +58,14 @@ publish_requires_state_power = true
 # Whether online/offline status is stored and shared.
 enabled = true
 
+[encryption]
+# Rooms created with the private_chat or trusted_private_chat preset are end-to-end encrypted
+# (m.room.encryption in their initial state) even when the client does not ask.
+encrypt_private_rooms = true
+# Whether rooms whose join rule is "public" (open forums, readable by the whole platform) may
+# turn encryption on.
+allow_in_public_rooms = false
+
 [limits]
 # Largest request body accepted, in bytes.
 max_request_bytes = 1048576

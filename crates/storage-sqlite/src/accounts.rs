@@ -4,7 +4,7 @@ use rempart_storage::{AccountStatus, AccountStore, DeviceRecord, NewUser, Result
 use ruma::{DeviceId, OwnedDeviceId, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::{SqliteStore, backend, corrupt, parse_id, to_i64, to_u64};
+use crate::{SqliteStore, backend, corrupt, keys, parse_id, to_i64, to_u64};
 
 const USER_COLUMNS: &str = "user_id, password_hash, is_admin, status, displayname, avatar_url, created_ts";
 const DEVICE_COLUMNS: &str =
@@ -229,12 +229,16 @@ impl AccountStore for SqliteStore {
     fn delete_devices(&self, user_id: &UserId, device_ids: &[OwnedDeviceId]) -> Result<()> {
         self.write(|tx| {
             // Tokens go with their device through the foreign key's ON DELETE CASCADE.
+            // So do their end-to-end keys; the device-list change tells their contacts.
             let mut stmt =
                 tx.prepare_cached("DELETE FROM devices WHERE user_id = ?1 AND device_id = ?2").map_err(backend)?;
+            let mut deleted = Vec::new();
             for device_id in device_ids {
-                stmt.execute([user_id.as_str(), device_id.as_str()]).map_err(backend)?;
+                if stmt.execute([user_id.as_str(), device_id.as_str()]).map_err(backend)? > 0 {
+                    deleted.push(device_id.clone());
+                }
             }
-            Ok(())
+            keys::forget_devices(tx, user_id, &deleted)
         })
     }
 
@@ -248,6 +252,7 @@ impl AccountStore for SqliteStore {
                 .and_then(|rows| rows.map(|r| r.map(OwnedDeviceId::from)).collect::<rusqlite::Result<_>>())
                 .map_err(backend)?;
             deleted.sort();
+            keys::forget_devices(tx, user_id, &deleted)?;
             Ok(deleted)
         })
     }

@@ -10,11 +10,14 @@
 //! `migrations/` and is applied by `schema`.
 
 mod accounts;
+mod backup;
 mod events;
+mod keys;
 mod rooms;
 mod schema;
 mod state;
 mod streams;
+mod to_device;
 
 use std::path::Path;
 use std::sync::{Condvar, Mutex, MutexGuard};

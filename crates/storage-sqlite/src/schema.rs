@@ -9,7 +9,12 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::backend;
 
 /// Every migration, in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/001_initial.sql"),
+    include_str!("../migrations/002_device_keys.sql"),
+    include_str!("../migrations/003_to_device.sql"),
+    include_str!("../migrations/004_key_backup.sql"),
+];
 
 /// Brings the database up to the newest schema, in one transaction: a crash half way through
 /// leaves the previous version intact.

@@ -14,17 +14,23 @@ use serde_json::{Value, json};
 use crate::{NewEvent, NewUser, RoomRecord, Storage, StorageError, StoredEvent};
 
 mod accounts;
+mod backup;
 mod events;
+mod keys;
 mod rooms;
 mod streams;
+mod to_device;
 
 pub use accounts::{sessions, users};
+pub use backup::{backup_key_replacement, backup_key_scopes, backup_versions};
 pub use events::{
     append_events_is_atomic, append_events_state_groups, forward_extremities, redactions, state_group_chains,
     transaction_ids,
 };
+pub use keys::{cross_signing, device_lists, key_claims, key_uploads};
 pub use rooms::{aliases, memberships, room_with_alias, rooms, search, timelines};
 pub use streams::{account_data, filters, presence, receipts, stream_is_shared};
+pub use to_device::{to_device_acknowledgement, to_device_queues, to_device_transaction_ids};
 
 /// Expands to one `#[test]` per conformance function. `$make` is evaluated once per test and
 /// must yield a fresh, empty store behind something that derefs to it (`Box::new(store)`, or a
@@ -36,7 +42,9 @@ macro_rules! storage_conformance_tests {
             users, sessions, rooms, append_events_state_groups, state_group_chains, forward_extremities,
             redactions, transaction_ids, timelines, memberships, aliases, account_data, receipts, filters,
             presence, stream_is_shared, append_events_is_atomic, search,
-            room_with_alias,
+            room_with_alias, to_device_queues, to_device_transaction_ids, to_device_acknowledgement,
+            backup_versions, backup_key_replacement, backup_key_scopes,
+            key_uploads, key_claims, cross_signing, device_lists,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -8,18 +8,30 @@
 //! hold.
 
 pub mod accounts;
+pub mod backup;
 pub mod conformance;
+pub mod keys;
 pub mod rooms;
 pub mod streams;
+pub mod to_device;
 
 pub use accounts::{AccountStatus, AccountStore, DeviceRecord, NewUser, SessionRecord, UserRecord};
+pub use backup::BackupStore;
+pub use keys::KeyStore;
 pub use rooms::{Membership, MembershipRecord, NewEvent, NewRoom, Redaction, RoomRecord, RoomStore, StoredEvent};
 pub use streams::{AccountDataRecord, PresenceState, PresenceUpdate, ReceiptRecord, StreamStore};
+pub use to_device::ToDeviceStore;
 
 /// Everything a backend provides.
-pub trait Storage: AccountStore + RoomStore + StreamStore + Send + Sync + 'static {}
+pub trait Storage:
+    AccountStore + RoomStore + StreamStore + KeyStore + ToDeviceStore + BackupStore + Send + Sync + 'static
+{
+}
 
-impl<T: AccountStore + RoomStore + StreamStore + Send + Sync + 'static> Storage for T {}
+impl<T> Storage for T where
+    T: AccountStore + RoomStore + StreamStore + KeyStore + ToDeviceStore + BackupStore + Send + Sync + 'static
+{
+}
 
 /// Storage failures, mapped to Matrix errors at the HTTP edge.
 #[derive(Debug, thiserror::Error)]

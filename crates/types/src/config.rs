@@ -53,6 +53,8 @@ pub struct Config {
     pub rooms: RoomsConfig,
     /// Presence (online/offline status).
     pub presence: PresenceConfig,
+    /// End-to-end encryption policy for rooms.
+    pub encryption: EncryptionConfig,
     /// Limits on what clients may send.
     pub limits: LimitsConfig,
 }
@@ -70,6 +72,7 @@ impl Default for Config {
             password_hashing: PasswordHashingConfig::default(),
             rooms: RoomsConfig::default(),
             presence: PresenceConfig::default(),
+            encryption: EncryptionConfig::default(),
             limits: LimitsConfig::default(),
         }
     }
@@ -170,6 +173,23 @@ pub struct RoomsConfig {
 impl Default for RoomsConfig {
     fn default() -> Self {
         Self { default_version: RoomVersionId::V12, publish_requires_state_power: true }
+    }
+}
+
+/// End-to-end encryption policy, enforced by the server on room state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EncryptionConfig {
+    /// Rooms created with the `private_chat` or `trusted_private_chat` preset get
+    /// `m.room.encryption` in their initial state even when the client does not ask.
+    pub encrypt_private_rooms: bool,
+    /// Whether rooms whose join rule is `public` (the platform's open forums) may be encrypted.
+    pub allow_in_public_rooms: bool,
+}
+
+impl Default for EncryptionConfig {
+    fn default() -> Self {
+        Self { encrypt_private_rooms: true, allow_in_public_rooms: false }
     }
 }
 

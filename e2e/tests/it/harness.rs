@@ -32,9 +32,20 @@ pub struct TestServer {
     dir: TempDir,
 }
 
+/// Extra configuration for the scenarios that read message bodies from raw sync responses:
+/// private rooms stay unencrypted there. The encryption scenarios run with the platform's
+/// default policy instead (see [`scenario_with_platform_defaults`]).
+const PLAINTEXT_PRIVATE_ROOMS: &str = "[encryption]\nencrypt_private_rooms = false\n";
+
 impl TestServer {
-    /// Spawns the server and waits until it answers `GET /_matrix/client/versions` with 200.
+    /// Spawns the server with [`PLAINTEXT_PRIVATE_ROOMS`].
     pub async fn start() -> Result<Self> {
+        Self::start_with(PLAINTEXT_PRIVATE_ROOMS).await
+    }
+
+    /// Spawns the server with `extra_config` appended to the test configuration and waits until
+    /// it answers `GET /_matrix/client/versions` with 200.
+    pub async fn start_with(extra_config: &str) -> Result<Self> {
         let binary = server_binary();
         if !binary.is_file() {
             bail!(
@@ -46,7 +57,7 @@ impl TestServer {
         let dir = tempfile::Builder::new().prefix("rempart-e2e-").tempdir()?;
         let port = free_port()?;
         let config_path = dir.path().join("rempart.toml");
-        std::fs::write(&config_path, config_toml(&dir.path().join("data"), port))?;
+        std::fs::write(&config_path, config_toml(&dir.path().join("data"), port) + extra_config)?;
 
         let stdout = File::create(dir.path().join("stdout.log"))?;
         let stderr = File::create(dir.path().join("stderr.log"))?;
@@ -80,6 +91,12 @@ impl TestServer {
     /// The base URL clients use, e.g. `http://127.0.0.1:41234`.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The server's data directory (`data_dir` in its config): its database and anything else it
+    /// stores.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
     }
 
     async fn wait_until_ready(&mut self) -> Result<()> {
@@ -131,7 +148,22 @@ pub async fn scenario<F>(body: F)
 where
     F: AsyncFnOnce(&TestServer) -> Result<()>,
 {
-    let server = TestServer::start().await.expect("starting the rempart server");
+    scenario_with(PLAINTEXT_PRIVATE_ROOMS, body).await;
+}
+
+/// Like [`scenario`], with the server's default configuration: private rooms are encrypted.
+pub async fn scenario_with_platform_defaults<F>(body: F)
+where
+    F: AsyncFnOnce(&TestServer) -> Result<()>,
+{
+    scenario_with("", body).await;
+}
+
+async fn scenario_with<F>(extra_config: &str, body: F)
+where
+    F: AsyncFnOnce(&TestServer) -> Result<()>,
+{
+    let server = TestServer::start_with(extra_config).await.expect("starting the rempart server");
     match tokio::time::timeout(SCENARIO_TIMEOUT, body(&server)).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => panic!("scenario failed: {error:?}"),

@@ -11,7 +11,7 @@ use ruma::{
 };
 use serde_json::{Map, Value, json};
 
-use super::Rooms;
+use super::{Rooms, policy};
 use crate::{CoreError, Result};
 
 /// The spec's room presets.
@@ -63,6 +63,18 @@ struct Draft<'a> {
 }
 
 impl Draft<'_> {
+    fn policy_state(&self) -> policy::PolicyState {
+        let field = |kind: StateEventType, name: &str| {
+            self.state
+                .get(&(kind, String::new()))
+                .and_then(|pdu| pdu.content_value().get(name).and_then(Value::as_str).map(ToOwned::to_owned))
+        };
+        policy::PolicyState {
+            algorithm: field(StateEventType::RoomEncryption, "algorithm"),
+            join_rule: field(StateEventType::RoomJoinRules, "join_rule"),
+        }
+    }
+
     fn add(&mut self, sender: &UserId, kind: &str, state_key: Option<&str>, content: Value) -> Result<()> {
         let template = EventTemplate {
             kind: TimelineEventType::from(kind),
@@ -70,6 +82,7 @@ impl Draft<'_> {
             state_key: state_key.map(ToOwned::to_owned),
             redacts: None,
         };
+        policy::check(&template, &self.policy_state(), self.rooms.config.encryption.allow_in_public_rooms)?;
         let ctx = BuildContext {
             rules: &self.rules,
             room_id: self.room_id.as_deref(),
@@ -178,11 +191,17 @@ impl Rooms {
             Preset::PrivateChat | Preset::TrustedPrivateChat => ("invite", "shared", "can_join"),
             Preset::PublicChat => ("public", "shared", "forbidden"),
         };
-        for (kind, content) in [
+        let mut preset_events = vec![
             ("m.room.join_rules", json!({ "join_rule": join_rule })),
             ("m.room.history_visibility", json!({ "history_visibility": history })),
             ("m.room.guest_access", json!({ "guest_access": guests })),
-        ] {
+        ];
+        // The platform's policy: private rooms are end-to-end encrypted whether or not the
+        // client asked.
+        if preset != Preset::PublicChat && self.config.encryption.encrypt_private_rooms {
+            preset_events.push(("m.room.encryption", json!({ "algorithm": policy::MEGOLM })));
+        }
+        for (kind, content) in preset_events {
             if initial(kind, "").is_none() {
                 draft.add(creator, kind, Some(""), content)?;
             }

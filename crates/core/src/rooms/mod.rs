@@ -4,6 +4,7 @@
 
 mod create;
 mod membership;
+pub mod policy;
 mod power;
 mod read;
 mod search;
@@ -110,6 +111,20 @@ impl Rooms {
         Ok(state)
     }
 
+    /// What the encryption policy needs of a room's current state.
+    fn policy_state(&self, room_id: &RoomId) -> Result<policy::PolicyState> {
+        let field = |kind: StateEventType, name: &str| -> Result<Option<String>> {
+            Ok(self
+                .store
+                .current_state_event(room_id, &kind, "")?
+                .and_then(|e| e.pdu.content_value().get(name).and_then(|v| v.as_str()).map(ToOwned::to_owned)))
+        };
+        Ok(policy::PolicyState {
+            algorithm: field(StateEventType::RoomEncryption, "algorithm")?,
+            join_rule: field(StateEventType::RoomJoinRules, "join_rule")?,
+        })
+    }
+
     /// Builds, authorises and appends one local event. `txn` makes client sends idempotent.
     pub async fn send_event(
         &self,
@@ -127,6 +142,9 @@ impl Rooms {
         }
         let room = self.room(room_id)?;
         let rules = self.rules(&room)?;
+        if matches!(template.kind, TimelineEventType::RoomEncryption | TimelineEventType::RoomJoinRules) {
+            policy::check(&template, &self.policy_state(room_id)?, self.config.encryption.allow_in_public_rooms)?;
+        }
         let state = self.auth_state(room_id, &template, sender, &rules)?;
         let prev_events = self.store.forward_extremities(room_id)?;
         let ctx = BuildContext {

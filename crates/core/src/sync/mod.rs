@@ -130,15 +130,25 @@ impl Services {
             && account_data.is_empty()
             && presence.is_empty();
         let has_news = !quiet;
+        let (device_id, since) = (&ctx.identity.device_id, ctx.since.map(|t| t.stream));
+        let to_device = self.to_device_for_sync(user_id, device_id, since, ctx.now.stream)?;
+        let (changed, left) = match since {
+            Some(since) => self.device_list_changes(user_id, since, ctx.now.stream)?,
+            None => (vec![], vec![]),
+        };
+        let has_news = has_news || !to_device.is_empty() || !changed.is_empty() || !left.is_empty();
+        let mut one_time_key_counts = self.one_time_key_counts(user_id, device_id)?;
+        // Clients read a missing count as "unknown"; zero tells them to upload keys.
+        one_time_key_counts.entry("signed_curve25519".to_owned()).or_insert(0);
         let body = json!({
             "next_batch": ctx.now.to_string(),
             "rooms": { "join": join, "invite": invite, "leave": leave, "knock": knock },
             "account_data": { "events": account_data },
             "presence": { "events": presence },
-            "to_device": { "events": [] },
-            "device_lists": { "changed": [], "left": [] },
-            "device_one_time_keys_count": { "signed_curve25519": 0 },
-            "device_unused_fallback_key_types": [],
+            "to_device": { "events": to_device },
+            "device_lists": { "changed": changed, "left": left },
+            "device_one_time_keys_count": one_time_key_counts,
+            "device_unused_fallback_key_types": self.unused_fallback_key_types(user_id, device_id)?,
         });
         Ok((body, has_news))
     }

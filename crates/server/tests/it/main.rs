@@ -4,10 +4,14 @@
 mod accounts;
 mod cli;
 mod crash;
+mod e2ee_keys;
+mod encryption_policy;
 mod errors;
 mod fuzz;
+mod key_backup;
 mod lazy_members;
 mod rooms;
 mod search;
 mod support;
+mod to_device;
 mod user_data;
