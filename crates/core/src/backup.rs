@@ -41,18 +41,6 @@ pub struct KeyCounts {
     pub count: UInt,
 }
 
-/// The outcome of an upload of keys that named an existing version.
-#[derive(Debug, Clone)]
-pub enum KeysUploaded {
-    /// Stored (or kept the stored keys where those were better).
-    Stored(KeyCounts),
-    /// The version is not the current one (`403 M_WRONG_ROOM_KEYS_VERSION`).
-    WrongVersion {
-        /// The current version.
-        current_version: String,
-    },
-}
-
 /// Backed-up keys by room, then session.
 pub type RoomKeys = BTreeMap<OwnedRoomId, BTreeMap<String, Raw<KeyBackupData>>>;
 
@@ -192,14 +180,14 @@ impl Services {
         user_id: &UserId,
         version: &str,
         keys: impl IntoIterator<Item = (&'a RoomId, &'a str, &'a Raw<KeyBackupData>)>,
-    ) -> Result<KeysUploaded> {
+    ) -> Result<KeyCounts> {
         let number = parse_version(version)?;
         let keys =
             keys.into_iter().map(|(room, session, key)| parse_key(room, session, key)).collect::<Result<Vec<_>>>()?;
         match self.store.put_backup_keys(user_id, number, &keys)? {
-            KeyUpload::Stored(stored) => Ok(KeysUploaded::Stored(counts(stored))),
+            KeyUpload::Stored(stored) => Ok(counts(stored)),
             KeyUpload::NotCurrent { current } => {
-                Ok(KeysUploaded::WrongVersion { current_version: current.to_string() })
+                Err(CoreError::WrongRoomKeysVersion { current_version: current.to_string() })
             }
             KeyUpload::UnknownVersion => Err(unknown_version(version)),
         }

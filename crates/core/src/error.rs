@@ -62,6 +62,13 @@ pub enum CoreError {
         /// When to retry.
         retry_after_ms: u64,
     },
+    /// Keys were uploaded to a backup version that is not the current one
+    /// (`M_WRONG_ROOM_KEYS_VERSION`).
+    #[error("keys can only be uploaded to the current backup version")]
+    WrongRoomKeysVersion {
+        /// The current version, which the client should use.
+        current_version: String,
+    },
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

@@ -95,6 +95,9 @@ impl ApiError {
                 C::LimitExceeded { retry_after_ms } => {
                     (StatusCode::TOO_MANY_REQUESTS, "M_LIMIT_EXCEEDED", json!({ "retry_after_ms": retry_after_ms }))
                 }
+                C::WrongRoomKeysVersion { current_version } => {
+                    (StatusCode::FORBIDDEN, "M_WRONG_ROOM_KEYS_VERSION", json!({ "current_version": current_version }))
+                }
                 C::Storage(_) | C::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN", none),
             },
         }

@@ -1,8 +1,8 @@
 //! End-to-end encryption with real Olm/Megolm (`matrix-sdk` with `e2e-encryption`): private
 //! rooms are encrypted without the client asking, members decrypt each other's messages, a
 //! member who joins later reads only what was sent after the join (history visibility
-//! `joined`), a user's new device receives keys, a deleted device stops receiving them, and the
-//! server's database never holds the plaintext.
+//! `joined`), a user's new device receives keys, a deleted or logged-out device stops receiving
+//! them, and the server's database never holds the plaintext.
 //!
 //! Key backup is in `encryption_backup`, cross-signing in `encryption_cross_signing`.
 
@@ -306,6 +306,29 @@ async fn deleted_device_stops_receiving_keys() {
             "bob kept Megolm session {old_session} after alice's device {alice2_device} was deleted"
         );
         Ok(())
+    })
+    .await;
+}
+
+/// Logging out removes the device's keys too: after Alice's second device logs out, the server
+/// stops returning it from `/keys/query` and Bob learns through `/sync` to stop encrypting for it.
+#[tokio::test]
+async fn logged_out_device_is_dropped_by_contacts() {
+    scenario_with_platform_defaults(async |server| {
+        let exchange = exchange_in_private_room(server).await?;
+        let bob = &exchange.bob;
+        let alice2 = new_device(server, "alice").await?;
+        let (alice_id, alice2_device) = ids(&alice2)?;
+        wait_for_device(bob, &alice_id, &alice2_device, true).await?;
+
+        alice2.matrix_auth().logout().await.context("logging the second device out")?;
+        let listed = server_device_keys(bob, &alice_id).await?;
+        ensure!(
+            !listed.contains_key(&alice2_device),
+            "/keys/query still returns the logged-out device {alice2_device}: {:?}",
+            listed.keys().collect::<Vec<_>>()
+        );
+        wait_for_device(bob, &alice_id, &alice2_device, false).await
     })
     .await;
 }
