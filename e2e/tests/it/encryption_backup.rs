@@ -2,7 +2,9 @@
 //! backs up her room keys, and a device she logs in later restores them with her recovery key
 //! and decrypts messages sent before it existed.
 
-use anyhow::{Context, Result, ensure};
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result, bail, ensure};
 use matrix_sdk::ruma::{
     OwnedEventId,
     api::client::backup::{get_backup_keys, get_latest_backup_info},
@@ -30,7 +32,7 @@ async fn backup_restores_old_messages_on_a_new_device() {
         ensure_encrypted(&room(&alice, &room_id)?).await?;
 
         let mut sent: Vec<(OwnedEventId, &str)> = Vec::new();
-        let mut sessions = Vec::new();
+        let mut sessions = BTreeSet::new();
         let mut exchange = async |bodies: [&'static str; 2]| -> Result<()> {
             let from_alice = send_text(&alice, &room_id, bodies[0]).await?;
             sessions.extend(decrypted(&bob, &room_id, &from_alice).await?.session_id);
@@ -59,6 +61,7 @@ async fn backup_restores_old_messages_on_a_new_device() {
             alice.send(get_backup_keys::v3::Request::new(info.version.clone())).await.context("GET /room_keys/keys")?;
         let backed_up: Vec<&String> =
             backup.rooms.get(&room_id).map(|room| room.sessions.keys().collect()).unwrap_or_default();
+        ensure!(sessions.len() >= 2, "expected a Megolm session from each sender, got {sessions:?}");
         for session in &sessions {
             ensure!(
                 backed_up.contains(&session),
@@ -78,7 +81,7 @@ async fn backup_restores_old_messages_on_a_new_device() {
         let (first_id, first_body) = &sent[0];
         match fetch(&alice2, &room_id, first_id).await? {
             Seen::Undecryptable(_) => {}
-            other => anyhow::bail!("the new device read {first_body:?} before restoring the backup: {other:?}"),
+            other => bail!("the new device read {first_body:?} before restoring the backup: {other:?}"),
         }
         alice2.encryption().recovery().recover(&recovery_key).await.context("recovering with the recovery key")?;
         ensure!(alice2.encryption().backups().are_enabled().await, "the new device did not connect to the backup");

@@ -38,11 +38,6 @@ pub struct TestServer {
 const PLAINTEXT_PRIVATE_ROOMS: &str = "[encryption]\nencrypt_private_rooms = false\n";
 
 impl TestServer {
-    /// Spawns the server with [`PLAINTEXT_PRIVATE_ROOMS`].
-    pub async fn start() -> Result<Self> {
-        Self::start_with(PLAINTEXT_PRIVATE_ROOMS).await
-    }
-
     /// Spawns the server with `extra_config` appended to the test configuration and waits until
     /// it answers `GET /_matrix/client/versions` with 200.
     pub async fn start_with(extra_config: &str) -> Result<Self> {
