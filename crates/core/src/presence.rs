@@ -17,6 +17,25 @@ use crate::{CoreError, Result, Services};
 /// Presence states a client may set.
 const STATES: &[&str] = &["online", "unavailable", "offline"];
 
+/// An online user who has not synced for this long reads as `unavailable`.
+const IDLE_AFTER_MS: u64 = 5 * 60 * 1000;
+/// An online or unavailable user who has not synced for this long reads as `offline`.
+const GONE_AFTER_MS: u64 = 30 * 60 * 1000;
+/// How often a syncing client's activity refreshes its stored `last_active` time; between
+/// refreshes nothing is written, so steady syncing does not wake every other sync.
+const REFRESH_AFTER_MS: u64 = 60 * 1000;
+
+/// What a stored presence means now: clients stop syncing without saying goodbye, so
+/// `online` decays to `unavailable` and then `offline` as `last_active` ages.
+pub fn effective_presence(stored: &str, last_active: u64, now: u64) -> &str {
+    let idle = now.saturating_sub(last_active);
+    match stored {
+        "online" | "unavailable" if idle >= GONE_AFTER_MS => "offline",
+        "online" if idle >= IDLE_AFTER_MS => "unavailable",
+        other => other,
+    }
+}
+
 /// Longest status message accepted.
 const MAX_STATUS_MSG_BYTES: usize = 1024;
 
@@ -75,11 +94,14 @@ impl Services {
             return Err(CoreError::InvalidParam(format!("unknown presence state {set_presence}")));
         }
         let current = self.store.get_presence(user_id)?;
-        if current.as_ref().is_some_and(|(presence, ..)| presence == set_presence) {
+        let now = now_millis();
+        if current.as_ref().is_some_and(|(presence, _, last_active, _)| {
+            presence == set_presence && now.saturating_sub(*last_active) < REFRESH_AFTER_MS
+        }) {
             return Ok(());
         }
         let status_msg = current.and_then(|(_, status_msg, ..)| status_msg);
-        self.store.put_presence(user_id, set_presence, status_msg.as_deref(), now_millis())?;
+        self.store.put_presence(user_id, set_presence, status_msg.as_deref(), now)?;
         self.notifier.notify();
         Ok(())
     }
@@ -100,12 +122,16 @@ impl Services {
             return Ok(offline);
         }
         Ok(match self.store.get_presence(target)? {
-            Some((presence, status_msg, last_active, _)) => PresenceView {
-                currently_active: presence == "online",
-                presence,
-                status_msg,
-                last_active_ago: Some(now_millis().saturating_sub(last_active)),
-            },
+            Some((presence, status_msg, last_active, _)) => {
+                let now = now_millis();
+                let presence = effective_presence(&presence, last_active, now).to_owned();
+                PresenceView {
+                    currently_active: presence == "online",
+                    presence,
+                    status_msg,
+                    last_active_ago: Some(now.saturating_sub(last_active)),
+                }
+            }
             None => offline,
         })
     }
@@ -141,5 +167,20 @@ impl Services {
             results.push(DirectoryUser { user_id, displayname: user.displayname, avatar_url: user.avatar_url });
         }
         Ok((results, limited))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::effective_presence;
+
+    #[test]
+    fn presence_decays_with_inactivity() {
+        let now = 100 * 60 * 1000;
+        assert_eq!(effective_presence("online", now - 1000, now), "online");
+        assert_eq!(effective_presence("online", now - 6 * 60 * 1000, now), "unavailable");
+        assert_eq!(effective_presence("online", now - 31 * 60 * 1000, now), "offline");
+        assert_eq!(effective_presence("unavailable", now - 31 * 60 * 1000, now), "offline");
+        assert_eq!(effective_presence("offline", now, now), "offline");
     }
 }

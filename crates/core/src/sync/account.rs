@@ -38,6 +38,7 @@ pub(crate) fn presence(ctx: &SyncContext<'_>) -> Result<Vec<Value>> {
         .into_iter()
         .filter(|(_, _, _, _, stream)| *stream <= ctx.now.stream)
         .map(|(user_id, presence, status_msg, last_active, _)| {
+            let presence = crate::presence::effective_presence(&presence, last_active, now);
             let mut content = json!({
                 "presence": presence,
                 "last_active_ago": now.saturating_sub(last_active),
