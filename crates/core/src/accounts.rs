@@ -51,6 +51,8 @@ pub struct Accounts {
     config: Arc<Config>,
     /// Ending sessions changes device lists that contacts' syncs report.
     notifier: Arc<crate::notifier::Notifier>,
+    /// A hash with the configured cost, checked against for unknown accounts.
+    dummy_hash: std::sync::OnceLock<String>,
 }
 
 /// Random opaque token: 256 bits, URL-safe base64.
@@ -74,7 +76,15 @@ fn random_device_id() -> OwnedDeviceId {
 impl Accounts {
     /// Builds the service.
     pub fn new(store: Arc<dyn Storage>, config: Arc<Config>, notifier: Arc<crate::notifier::Notifier>) -> Self {
-        Self { store, config, notifier }
+        Self { store, config, notifier, dummy_hash: std::sync::OnceLock::new() }
+    }
+
+    fn dummy_hash(&self) -> Result<&str> {
+        if let Some(hash) = self.dummy_hash.get() {
+            return Ok(hash);
+        }
+        let hash = self.hash_password(&random_token())?;
+        Ok(self.dummy_hash.get_or_init(|| hash))
     }
 
     fn hasher(&self) -> Result<Argon2<'static>> {
@@ -157,9 +167,14 @@ impl Accounts {
     /// logins cannot be used to enumerate accounts.
     pub fn check_password_login(&self, user_id: &UserId, password: &str) -> Result<UserRecord> {
         let invalid = || CoreError::Forbidden("invalid username or password".into());
-        let user = self.store.get_user(user_id)?.ok_or_else(invalid)?;
-        let hash = user.password_hash.as_deref().ok_or_else(invalid)?;
-        if !self.password_matches(password, hash) {
+        let user = self.store.get_user(user_id)?;
+        let Some((user, hash)) = user.and_then(|u| u.password_hash.clone().map(|h| (u, h))) else {
+            // Spend the same Argon2 time as for a real account, so that response times do not
+            // tell which accounts exist.
+            self.password_matches(password, self.dummy_hash()?);
+            return Err(invalid());
+        };
+        if !self.password_matches(password, &hash) {
             return Err(invalid());
         }
         match user.status {
@@ -185,6 +200,19 @@ impl Accounts {
             device_id: session.device_id,
             is_admin: session.is_admin,
         })
+    }
+
+    /// Re-checks, during a long-running request (a long-polling sync), that the session was not
+    /// ended or the account locked or deactivated since it was authenticated.
+    pub fn ensure_session_alive(&self, identity: &Identity) -> Result<()> {
+        if self.store.get_device(&identity.user_id, &identity.device_id)?.is_none() {
+            return Err(CoreError::UnknownToken);
+        }
+        match self.store.get_user(&identity.user_id)?.map(|u| u.status) {
+            Some(AccountStatus::Active | AccountStatus::Suspended) => Ok(()),
+            Some(AccountStatus::Locked) => Err(CoreError::UserLocked),
+            Some(AccountStatus::Deactivated) | None => Err(CoreError::UnknownToken),
+        }
     }
 
     /// Ends one session (the token's device is deleted, as the spec says for logout).

@@ -14,6 +14,7 @@ pub mod notifier;
 pub mod presence;
 pub mod profile;
 pub mod push;
+pub mod pushers;
 pub mod ratelimit;
 pub mod receipts;
 pub mod rooms;

@@ -13,6 +13,7 @@ mod accounts;
 mod backup;
 mod events;
 mod keys;
+mod pushers;
 mod rooms;
 mod schema;
 mod state;

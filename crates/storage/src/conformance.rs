@@ -17,6 +17,7 @@ mod accounts;
 mod backup;
 mod events;
 mod keys;
+mod pushers;
 mod rooms;
 mod streams;
 mod to_device;
@@ -28,6 +29,7 @@ pub use events::{
     transaction_ids,
 };
 pub use keys::{cross_signing, device_lists, key_claims, key_uploads};
+pub use pushers::{pushers_append, pushers_deletion, pushers_per_user};
 pub use rooms::{aliases, memberships, room_with_alias, rooms, search, timelines};
 pub use streams::{account_data, filters, presence, receipts, stream_is_shared};
 pub use to_device::{to_device_acknowledgement, to_device_queues, to_device_transaction_ids};
@@ -44,7 +46,8 @@ macro_rules! storage_conformance_tests {
             presence, stream_is_shared, append_events_is_atomic, search,
             room_with_alias, to_device_queues, to_device_transaction_ids, to_device_acknowledgement,
             backup_versions, backup_key_replacement, backup_key_scopes,
-            key_uploads, key_claims, cross_signing, device_lists,
+            key_uploads, key_claims, cross_signing, device_lists, pushers_per_user, pushers_append,
+            pushers_deletion,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

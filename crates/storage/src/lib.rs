@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod backup;
 pub mod conformance;
 pub mod keys;
+pub mod pushers;
 pub mod rooms;
 pub mod streams;
 pub mod to_device;
@@ -18,18 +19,28 @@ pub mod to_device;
 pub use accounts::{AccountStatus, AccountStore, DeviceRecord, NewUser, SessionRecord, UserRecord};
 pub use backup::BackupStore;
 pub use keys::KeyStore;
+pub use pushers::{PusherRecord, PusherStore};
 pub use rooms::{Membership, MembershipRecord, NewEvent, NewRoom, Redaction, RoomRecord, RoomStore, StoredEvent};
 pub use streams::{AccountDataRecord, PresenceState, PresenceUpdate, ReceiptRecord, StreamStore};
 pub use to_device::ToDeviceStore;
 
 /// Everything a backend provides.
 pub trait Storage:
-    AccountStore + RoomStore + StreamStore + KeyStore + ToDeviceStore + BackupStore + Send + Sync + 'static
+    AccountStore + RoomStore + StreamStore + KeyStore + ToDeviceStore + BackupStore + PusherStore + Send + Sync + 'static
 {
 }
 
 impl<T> Storage for T where
-    T: AccountStore + RoomStore + StreamStore + KeyStore + ToDeviceStore + BackupStore + Send + Sync + 'static
+    T: AccountStore
+        + RoomStore
+        + StreamStore
+        + KeyStore
+        + ToDeviceStore
+        + BackupStore
+        + PusherStore
+        + Send
+        + Sync
+        + 'static
 {
 }
 

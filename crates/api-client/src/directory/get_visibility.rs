@@ -7,6 +7,8 @@ use ruma::api::client::{
 };
 
 pub(crate) async fn get_visibility(state: AppState, request: Ruma<Request>) -> ApiResult<Response> {
+    // Public in the spec; the platform is closed, so only its members ask.
+    request.identity()?;
     let visibility = if state.room_published(&request.room_id)? { Visibility::Public } else { Visibility::Private };
     Ok(Response::new(visibility))
 }

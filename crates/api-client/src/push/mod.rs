@@ -1,15 +1,18 @@
 //! Push rules: reading the whole ruleset or one rule, creating, deleting, enabling and
 //! changing the actions of rules. The rules live in `rempart-core` (`push.rs`).
 //!
-//! Pushers (`GET /pushers`, `POST /pushers/set`) are not implemented yet and stay
-//! unregistered (404 `M_UNRECOGNIZED`) rather than pretending to store anything.
+//! Pushers: listing the caller's (`GET /pushers`) and creating, replacing or deleting one
+//! (`POST /pushers/set`). They are stored only; nothing is pushed to gateways yet (see
+//! `rempart-core`'s `pushers.rs`).
 
 mod delete_pushrule;
+mod get_pushers;
 mod get_pushrule;
 mod get_pushrule_actions;
 mod get_pushrule_enabled;
 mod get_pushrules_all;
 mod get_pushrules_global_scope;
+mod set_pusher;
 mod set_pushrule;
 mod set_pushrule_actions;
 mod set_pushrule_enabled;
@@ -28,4 +31,6 @@ pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
         .ruma_route(set_pushrule_enabled::set_pushrule_enabled)
         .ruma_route(get_pushrule_actions::get_pushrule_actions)
         .ruma_route(set_pushrule_actions::set_pushrule_actions)
+        .ruma_route(get_pushers::get_pushers)
+        .ruma_route(set_pusher::set_pusher)
 }

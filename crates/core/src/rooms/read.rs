@@ -117,34 +117,28 @@ impl Rooms {
         };
         let visible: Vec<StoredEvent> =
             check.filter(raw)?.into_iter().filter(|e| event_matches(filter, &e.pdu)).collect();
-        let state = if filter.lazy_load_options.is_disabled() {
-            vec![]
-        } else {
-            self.member_events_for(room_id, &visible, user_id)?
-        };
+        let state =
+            if filter.lazy_load_options.is_disabled() { vec![] } else { self.member_events_for(&visible, user_id)? };
         Ok(MessagesPage { chunk: visible, start, end, state })
     }
 
-    /// The member events (current state) of the senders of `events`, for lazy loading.
-    pub(crate) fn member_events_for(
-        &self,
-        room_id: &RoomId,
-        events: &[StoredEvent],
-        user_id: &UserId,
-    ) -> Result<Vec<StoredEvent>> {
+    /// The member events of the senders of `events` (and of the reader), as of the newest of
+    /// them, for lazy loading: what the room looked like at that point, not what it looks like
+    /// now (a member who left must not learn later profile changes).
+    pub(crate) fn member_events_for(&self, events: &[StoredEvent], user_id: &UserId) -> Result<Vec<StoredEvent>> {
+        let Some(group) = events.iter().max_by_key(|e| e.stream).map(|e| e.state_group) else { return Ok(vec![]) };
         let mut senders: Vec<OwnedUserId> = events.iter().map(|e| e.pdu.sender.clone()).collect();
         senders.push(user_id.to_owned());
         let mut seen = HashSet::new();
-        let mut members = vec![];
+        let mut ids = vec![];
         for sender in senders {
             if seen.insert(sender.clone())
-                && let Some(event) =
-                    self.store.current_state_event(room_id, &StateEventType::RoomMember, sender.as_str())?
+                && let Some(id) = self.store.state_group_lookup(group, &StateEventType::RoomMember, sender.as_str())?
             {
-                members.push(event);
+                ids.push(id);
             }
         }
-        Ok(members)
+        Ok(self.store.get_events(&ids)?)
     }
 
     /// An event with up to `limit` visible events around it.
@@ -164,8 +158,11 @@ impl Rooms {
         };
         let before = keep(check.filter(self.store.timeline_backward(room_id, event.stream, limit.div_ceil(2))?)?);
         let after = keep(check.filter(self.store.timeline_forward(room_id, event.stream, limit / 2)?)?);
-        let state_group = after.last().map_or(event.state_group, |e| e.state_group);
-        let state = self.state_in_group(state_group)?;
+        // Seeing an event (one's own knock, say) does not make the room's state readable.
+        let state = match check.readable_state_group(room_id)? {
+            Some(_) => self.state_in_group(after.last().map_or(event.state_group, |e| e.state_group))?,
+            None => vec![],
+        };
         Ok(EventContext { event, before, after, state })
     }
 

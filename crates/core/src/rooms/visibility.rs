@@ -162,7 +162,8 @@ impl<'a> VisibilityCheck<'a> {
         }
         match self.membership_at(event.state_group)? {
             Some(Membership::Join) => return Ok(true),
-            Some(Membership::Invite) if visibility != HistoryVisibility::Joined => return Ok(true),
+            // An invite opens history only where the setting says `invited` (spec).
+            Some(Membership::Invite) if visibility == HistoryVisibility::Invited => return Ok(true),
             _ => {}
         }
         if visibility == HistoryVisibility::Shared {

@@ -59,6 +59,9 @@ impl Services {
         let mut wake = self.notifier.subscribe();
         loop {
             wake.borrow_and_update();
+            // A session ended (logout, device deletion, lock, deactivation) while this sync
+            // waited gets nothing more.
+            self.accounts.ensure_session_alive(identity)?;
             let now = StreamToken { stream: self.store.max_stream()?, typing: self.typing.current_serial() };
             let since = params
                 .since

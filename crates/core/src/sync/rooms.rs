@@ -234,7 +234,13 @@ pub(crate) fn left_room(ctx: &SyncContext<'_>, membership: &MembershipRecord) ->
         _ => {}
     }
     let slice = timeline(ctx, membership, ctx.since_stream(), membership.stream)?;
-    let state = state_section(ctx, &slice, ctx.since.is_none() || ctx.full_state)?;
+    // A user who never joined (a withdrawn knock, a rejected invite, a ban) may not read the
+    // room's state; the timeline already holds only what they may see.
+    let mut check = VisibilityCheck::new(&*ctx.services.store, &ctx.identity.user_id);
+    let state = match check.readable_state_group(&membership.room_id)? {
+        Some(_) => state_section(ctx, &slice, ctx.since.is_none() || ctx.full_state)?,
+        None => vec![],
+    };
     Ok(Some(json!({
         "timeline": { "events": serialize(ctx, &slice.events), "limited": slice.limited, "prev_batch": slice.prev_batch.to_string() },
         "state": { "events": serialize(ctx, &state) },

@@ -165,3 +165,34 @@ async fn versions_and_capabilities() {
     // ruma leaves out capabilities at their default (enabled), which the spec reads as enabled.
     assert_ne!(body["capabilities"]["m.change_password"]["enabled"], false);
 }
+
+#[tokio::test]
+async fn an_open_sync_ends_when_its_session_is_revoked() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let (_, first) = app.register("alice").await;
+    let login = json!({ "type": "m.login.password", "identifier": { "type": "m.id.user", "user": "alice" }, "password": "password-alice" });
+    let (_, body) = app.request(Method::POST, "/_matrix/client/v3/login", None, Some(login)).await;
+    let second = body["access_token"].as_str().unwrap().to_owned();
+    let (_, initial) = app.request(Method::GET, "/_matrix/client/v3/sync", Some(&first), None).await;
+    let since = initial["next_batch"].as_str().unwrap().to_owned();
+
+    // A long-poll of the first session, waiting for news that never comes.
+    let poller = {
+        let (app, first) = (app.clone(), first.clone());
+        tokio::spawn(async move {
+            app.request(
+                Method::GET,
+                &format!("/_matrix/client/v3/sync?since={since}&timeout=60000"),
+                Some(&first),
+                None,
+            )
+            .await
+        })
+    };
+    tokio::task::yield_now().await;
+    let (status, _) = app.request(Method::POST, "/_matrix/client/v3/logout/all", Some(&second), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let ended =
+        tokio::time::timeout(std::time::Duration::from_secs(30), poller).await.expect("the sync ended").unwrap();
+    assert_error(&ended, StatusCode::UNAUTHORIZED, "M_UNKNOWN_TOKEN");
+}

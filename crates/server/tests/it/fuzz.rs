@@ -76,6 +76,11 @@ fn arbitrary_bodies_never_cause_server_errors() {
         (Method::POST, format!("/_matrix/client/v3/rooms/{room}/invite")),
         (Method::POST, "/_matrix/client/v3/user_directory/search".to_owned()),
         (Method::POST, "/_matrix/client/v3/user/@alice:localhost/filter".to_owned()),
+        (Method::POST, "/_matrix/client/v3/pushers/set".to_owned()),
+        (Method::POST, "/_matrix/client/v3/keys/upload".to_owned()),
+        (Method::POST, "/_matrix/client/v3/keys/query".to_owned()),
+        (Method::POST, "/_matrix/client/v3/keys/claim".to_owned()),
+        (Method::PUT, "/_matrix/client/v3/sendToDevice/m.test/fuzz".to_owned()),
     ];
     let config = ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() };
     proptest!(config, |(body in arbitrary_json(), which in 0..endpoints.len(), txn in 0u32..1_000_000)| {

@@ -14,8 +14,11 @@ async fn aliases_create_resolve_and_delete() {
     let room = app.create_room(&alice, json!({ "preset": "public_chat" })).await;
     let alias = "/directory/room/%23team:localhost";
     ok(put(&app, &alice, alias, json!({ "room_id": room })).await).await;
-    let resolved = app.request(Method::GET, &format!("{V3}{alias}"), None, None).await;
+    let resolved = app.request(Method::GET, &format!("{V3}{alias}"), Some(&bob), None).await;
     assert_eq!(ok(resolved).await, json!({ "room_id": room, "servers": ["localhost"] }));
+    // The platform is closed: resolving needs an account.
+    let anonymous = app.request(Method::GET, &format!("{V3}{alias}"), None, None).await;
+    assert_error(&anonymous, StatusCode::UNAUTHORIZED, "M_MISSING_TOKEN");
     assert_error(&put(&app, &alice, alias, json!({ "room_id": room })).await, StatusCode::CONFLICT, "M_UNKNOWN");
     let outsider = put(&app, &bob, "/directory/room/%23bobs:localhost", json!({ "room_id": room })).await;
     assert_error(&outsider, StatusCode::FORBIDDEN, "M_FORBIDDEN");
