@@ -89,17 +89,21 @@ impl Services {
         if info.get("order").is_some_and(|order| !order.is_number()) {
             return Err(CoreError::BadJson("tag order must be a number".into()));
         }
-        let mut tags = self.room_tags(user_id, room_id)?;
-        tags.insert(tag.to_owned(), info);
-        self.write_account_data(user_id, Some(room_id), TAG_TYPE, &json!({ "tags": tags }))
+        self.update_account_data_document(|| {
+            let mut tags = self.room_tags(user_id, room_id)?;
+            tags.insert(tag.to_owned(), info);
+            self.write_account_data(user_id, Some(room_id), TAG_TYPE, &json!({ "tags": tags }))
+        })
     }
 
     /// Removes a tag; removing an absent tag succeeds, as in Synapse.
     pub fn delete_room_tag(&self, user_id: &UserId, room_id: &RoomId, tag: &str) -> Result<()> {
-        let mut tags = self.room_tags(user_id, room_id)?;
-        if tags.remove(tag).is_none() {
-            return Ok(());
-        }
-        self.write_account_data(user_id, Some(room_id), TAG_TYPE, &json!({ "tags": tags }))
+        self.update_account_data_document(|| {
+            let mut tags = self.room_tags(user_id, room_id)?;
+            if tags.remove(tag).is_none() {
+                return Ok(());
+            }
+            self.write_account_data(user_id, Some(room_id), TAG_TYPE, &json!({ "tags": tags }))
+        })
     }
 }

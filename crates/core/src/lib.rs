@@ -47,11 +47,21 @@ pub struct Services {
     pub notifier: Arc<notifier::Notifier>,
     /// Write rate limits.
     pub rate_limiter: ratelimit::RateLimiter,
+    /// Serialises read-modify-write updates of account data documents (push rules, tags), so
+    /// that two concurrent changes (Element mutes a room with a delete and an add at once)
+    /// cannot overwrite each other.
+    account_data_updates: std::sync::Mutex<()>,
     /// Per-user streams: account data, receipts, presence, filters, profiles.
     pub store: Arc<dyn Storage>,
 }
 
 impl Services {
+    /// Runs a read-modify-write of account data under [`Self::account_data_updates`].
+    pub(crate) fn update_account_data_document<T>(&self, update: impl FnOnce() -> Result<T>) -> Result<T> {
+        let _guard = self.account_data_updates.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        update()
+    }
+
     /// Wires the services over a storage backend and the shard's signing key.
     pub fn new(config: Config, store: Arc<dyn Storage>, key: Ed25519KeyPair) -> Arc<Self> {
         let config = Arc::new(config);
@@ -62,6 +72,7 @@ impl Services {
             rooms: rooms::Rooms::new(Arc::clone(&store), Arc::clone(&config), Arc::new(key), Arc::clone(&notifier)),
             typing: Arc::new(typing::Typing::default()),
             rate_limiter: ratelimit::RateLimiter::new(&config.rate_limits),
+            account_data_updates: std::sync::Mutex::new(()),
             notifier,
             store,
             config,

@@ -105,33 +105,41 @@ impl Services {
         after: Option<&str>,
     ) -> Result<()> {
         check_kind(&rule.kind())?;
-        let mut rules = self.push_rules(user_id)?;
-        rules.insert(rule, after, before).map_err(|error| match error {
-            InsertPushRuleError::UnknownRuleId => CoreError::NotFound("the before or after rule does not exist".into()),
-            other => CoreError::InvalidParam(other.to_string()),
-        })?;
-        self.save_push_rules(user_id, &rules)
+        self.update_account_data_document(|| {
+            let mut rules = self.push_rules(user_id)?;
+            rules.insert(rule, after, before).map_err(|error| match error {
+                InsertPushRuleError::UnknownRuleId => {
+                    CoreError::NotFound("the before or after rule does not exist".into())
+                }
+                other => CoreError::InvalidParam(other.to_string()),
+            })?;
+            self.save_push_rules(user_id, &rules)
+        })
     }
 
     /// Deletes a user rule; server-default rules cannot be deleted.
     pub fn delete_push_rule(&self, user_id: &UserId, kind: RuleKind, rule_id: &str) -> Result<()> {
         check_kind(&kind)?;
-        let mut rules = self.push_rules(user_id)?;
-        rules.remove(kind, rule_id).map_err(|error| match error {
-            RemovePushRuleError::ServerDefault => {
-                CoreError::InvalidParam("server-default rules cannot be deleted".into())
-            }
-            _ => rule_not_found(),
-        })?;
-        self.save_push_rules(user_id, &rules)
+        self.update_account_data_document(|| {
+            let mut rules = self.push_rules(user_id)?;
+            rules.remove(kind, rule_id).map_err(|error| match error {
+                RemovePushRuleError::ServerDefault => {
+                    CoreError::InvalidParam("server-default rules cannot be deleted".into())
+                }
+                _ => rule_not_found(),
+            })?;
+            self.save_push_rules(user_id, &rules)
+        })
     }
 
     /// Enables or disables a rule.
     pub fn set_push_rule_enabled(&self, user_id: &UserId, kind: RuleKind, rule_id: &str, enabled: bool) -> Result<()> {
         check_kind(&kind)?;
-        let mut rules = self.push_rules(user_id)?;
-        rules.set_enabled(kind, rule_id, enabled).map_err(|_| rule_not_found())?;
-        self.save_push_rules(user_id, &rules)
+        self.update_account_data_document(|| {
+            let mut rules = self.push_rules(user_id)?;
+            rules.set_enabled(kind, rule_id, enabled).map_err(|_| rule_not_found())?;
+            self.save_push_rules(user_id, &rules)
+        })
     }
 
     /// Replaces a rule's actions.
@@ -143,9 +151,11 @@ impl Services {
         actions: Vec<Action>,
     ) -> Result<()> {
         check_kind(&kind)?;
-        let mut rules = self.push_rules(user_id)?;
-        rules.set_actions(kind, rule_id, actions).map_err(|_| rule_not_found())?;
-        self.save_push_rules(user_id, &rules)
+        self.update_account_data_document(|| {
+            let mut rules = self.push_rules(user_id)?;
+            rules.set_actions(kind, rule_id, actions).map_err(|_| rule_not_found())?;
+            self.save_push_rules(user_id, &rules)
+        })
     }
 
     /// What push conditions need to know about a room for one user.

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cli;
+mod concurrent_updates;
 mod crash;
 mod e2ee_keys;
 mod encryption_policy;
