@@ -2,7 +2,7 @@
 //! the endpoint's auth scheme requires, and parses the typed ruma request. Errors become
 //! Matrix errors (`M_NOT_JSON`, `M_BAD_JSON`, `M_INVALID_PARAM`, `M_MISSING_TOKEN`, ...).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request},
@@ -118,8 +118,22 @@ fn access_token(parts: &Parts) -> Option<String> {
     })
 }
 
-fn client_ip(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string())
+fn client_ip(parts: &Parts, trusted_proxies: &[IpAddr]) -> Option<String> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|h| h.to_str().ok());
+    Some(real_client(peer, forwarded, trusted_proxies).to_string())
+}
+
+/// The client behind a chain of trusted proxies: walking `X-Forwarded-For` from the right (the
+/// hop nearest to us), the first address that is not a trusted proxy. Only a trusted peer's
+/// header is believed; anything else could be forged by the client.
+fn real_client<'a>(peer: IpAddr, forwarded: impl Iterator<Item = &'a str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> =
+        forwarded.flat_map(|header| header.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
+    hops.iter().rev().find(|hop| !trusted.contains(hop)).copied().unwrap_or(peer)
 }
 
 /// Authenticates the request's token according to `requirement`.
@@ -138,7 +152,11 @@ pub(crate) fn authenticate(
         };
     };
     let user_agent = parts.headers.get(http::header::USER_AGENT).and_then(|h| h.to_str().ok());
-    Ok(Some(state.accounts.authenticate(&token, client_ip(parts).as_deref(), user_agent)?))
+    Ok(Some(state.accounts.authenticate(
+        &token,
+        client_ip(parts, &state.config.listen.trusted_proxies).as_deref(),
+        user_agent,
+    )?))
 }
 
 fn map_parse_error(error: FromHttpRequestError) -> ApiError {
@@ -195,7 +213,7 @@ where
         // write (room creation, invites, state changes), which the spec leaves to servers.
         let is_write = matches!(T::METHOD, http::Method::POST | http::Method::PUT | http::Method::DELETE);
         if T::RATE_LIMITED || is_write {
-            let key = match (&identity, client_ip(&parts)) {
+            let key = match (&identity, client_ip(&parts, &state.config.listen.trusted_proxies)) {
                 (Some(identity), _) => identity.user_id.to_string(),
                 (None, Some(ip)) => ip,
                 (None, None) => "unknown".to_owned(),
@@ -224,6 +242,34 @@ where
         }))
         .map_err(|_| ApiError::BadJson("malformed request body".into()))?;
         let body = parsed.map_err(map_parse_error)?;
-        Ok(Self { body, identity, deferred_auth_error, json, ip: client_ip(&parts) })
+        Ok(Self {
+            body,
+            identity,
+            deferred_auth_error,
+            json,
+            ip: client_ip(&parts, &state.config.listen.trusted_proxies),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::real_client;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy = [ip("10.0.0.1")];
+        assert_eq!(real_client(ip("10.0.0.1"), ["203.0.113.7"].into_iter(), &proxy), ip("203.0.113.7"));
+        assert_eq!(real_client(ip("198.51.100.2"), ["203.0.113.7"].into_iter(), &proxy), ip("198.51.100.2"));
+        // A client forging a header in front of the proxy is seen as itself.
+        assert_eq!(real_client(ip("10.0.0.1"), ["1.2.3.4, 203.0.113.7"].into_iter(), &proxy), ip("203.0.113.7"));
+        assert_eq!(real_client(ip("10.0.0.1"), ["garbage"].into_iter(), &proxy), ip("10.0.0.1"));
+        assert_eq!(real_client(ip("10.0.0.1"), std::iter::empty(), &proxy), ip("10.0.0.1"));
     }
 }

@@ -18,6 +18,9 @@ data_dir = "./data"
 [listen]
 # Client, federation and admin APIs are served on this address.
 address = "127.0.0.1:8008"
+# Reverse proxies whose X-Forwarded-For header is believed (rate limits, device last-seen IPs).
+# Without this, a shard behind a proxy sees every client as the proxy.
+trusted_proxies = []
 
 [database]
 # SQLite database file. Defaults to "<data_dir>/rempart.db".

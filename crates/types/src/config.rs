@@ -84,11 +84,14 @@ impl Default for Config {
 pub struct ListenConfig {
     /// Address for the client, federation and admin APIs.
     pub address: SocketAddr,
+    /// Reverse proxies whose `X-Forwarded-For` header names the real client. Requests from any
+    /// other peer are attributed to the peer itself, whatever they claim.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ListenConfig {
     fn default() -> Self {
-        Self { address: SocketAddr::from(([127, 0, 0, 1], 8008)) }
+        Self { address: SocketAddr::from(([127, 0, 0, 1], 8008)), trusted_proxies: vec![] }
     }
 }
 
