@@ -230,9 +230,8 @@ impl Accounts {
     /// Changes the password; other sessions end unless `keep_other_devices`.
     pub fn change_password(&self, identity: &Identity, new_password: &str, keep_other_devices: bool) -> Result<()> {
         let hash = self.hash_password(new_password)?;
-        self.store.set_password_hash(&identity.user_id, Some(&hash))?;
-        if !keep_other_devices {
-            self.store.delete_devices_except(&identity.user_id, Some(&identity.device_id))?;
+        let keep = (!keep_other_devices).then_some(&*identity.device_id);
+        if !self.store.change_password(&identity.user_id, &hash, keep)?.is_empty() {
             self.notifier.notify();
         }
         Ok(())
@@ -247,9 +246,7 @@ impl Accounts {
 
     /// Marks the account deactivated and kills every session.
     pub fn deactivate(&self, user_id: &UserId) -> Result<()> {
-        self.store.set_account_status(user_id, AccountStatus::Deactivated)?;
-        self.store.delete_devices_except(user_id, None)?;
-        self.store.set_password_hash(user_id, None)?;
+        self.store.deactivate_user(user_id)?;
         self.notifier.notify();
         Ok(())
     }

@@ -243,17 +243,49 @@ impl AccountStore for SqliteStore {
     }
 
     fn delete_devices_except(&self, user_id: &UserId, keep: Option<&DeviceId>) -> Result<Vec<OwnedDeviceId>> {
+        self.write(|tx| delete_other_devices(tx, user_id, keep))
+    }
+
+    fn change_password(
+        &self,
+        user_id: &UserId,
+        hash: &str,
+        end_sessions_except: Option<&DeviceId>,
+    ) -> Result<Vec<OwnedDeviceId>> {
         self.write(|tx| {
-            let mut stmt = tx
-                .prepare("DELETE FROM devices WHERE user_id = ?1 AND device_id IS NOT ?2 RETURNING device_id")
-                .map_err(backend)?;
-            let mut deleted: Vec<OwnedDeviceId> = stmt
-                .query_map(params![user_id.as_str(), keep.map(DeviceId::as_str)], |r| r.get::<_, String>(0))
-                .and_then(|rows| rows.map(|r| r.map(OwnedDeviceId::from)).collect::<rusqlite::Result<_>>())
-                .map_err(backend)?;
-            deleted.sort();
-            keys::forget_devices(tx, user_id, &deleted)?;
-            Ok(deleted)
+            update_user(tx, "UPDATE users SET password_hash = ?2 WHERE user_id = ?1", user_id, Some(hash))?;
+            match end_sessions_except {
+                Some(keep) => delete_other_devices(tx, user_id, Some(keep)),
+                None => Ok(vec![]),
+            }
         })
     }
+
+    fn deactivate_user(&self, user_id: &UserId) -> Result<Vec<OwnedDeviceId>> {
+        self.write(|tx| {
+            let status = AccountStatus::Deactivated.as_str();
+            update_user(tx, "UPDATE users SET status = ?2 WHERE user_id = ?1", user_id, Some(status))?;
+            update_user(tx, "UPDATE users SET password_hash = ?2 WHERE user_id = ?1", user_id, None)?;
+            delete_other_devices(tx, user_id, None)
+        })
+    }
+}
+
+/// Deletes every device of the user but `keep` (and, through the schema, their tokens, keys and
+/// queues), recording the device-list change; returns the ids deleted.
+fn delete_other_devices(
+    tx: &rusqlite::Connection,
+    user_id: &UserId,
+    keep: Option<&DeviceId>,
+) -> Result<Vec<OwnedDeviceId>> {
+    let mut stmt = tx
+        .prepare("DELETE FROM devices WHERE user_id = ?1 AND device_id IS NOT ?2 RETURNING device_id")
+        .map_err(backend)?;
+    let mut deleted: Vec<OwnedDeviceId> = stmt
+        .query_map(params![user_id.as_str(), keep.map(DeviceId::as_str)], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.map(|r| r.map(OwnedDeviceId::from)).collect::<rusqlite::Result<_>>())
+        .map_err(backend)?;
+    deleted.sort();
+    keys::forget_devices(tx, user_id, &deleted)?;
+    Ok(deleted)
 }

@@ -153,4 +153,16 @@ pub trait AccountStore {
     fn delete_devices(&self, user_id: &UserId, device_ids: &[OwnedDeviceId]) -> Result<()>;
     /// Deletes every device of the user except `keep`, returning the ids deleted.
     fn delete_devices_except(&self, user_id: &UserId, keep: Option<&DeviceId>) -> Result<Vec<OwnedDeviceId>>;
+    /// Replaces the password hash and, when `keep` is given, ends every other session, in one
+    /// transaction: a new password never coexists with the sessions it was meant to end.
+    /// Returns the devices deleted.
+    fn change_password(
+        &self,
+        user_id: &UserId,
+        hash: &str,
+        end_sessions_except: Option<&DeviceId>,
+    ) -> Result<Vec<OwnedDeviceId>>;
+    /// Deactivates the account in one transaction: status, password cleared, every device and
+    /// its tokens deleted. Returns the devices deleted.
+    fn deactivate_user(&self, user_id: &UserId) -> Result<Vec<OwnedDeviceId>>;
 }

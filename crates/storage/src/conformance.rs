@@ -22,7 +22,7 @@ mod rooms;
 mod streams;
 mod to_device;
 
-pub use accounts::{sessions, users};
+pub use accounts::{password_change_and_deactivation, sessions, users};
 pub use backup::{backup_key_replacement, backup_key_scopes, backup_versions};
 pub use events::{
     append_events_is_atomic, append_events_state_groups, forward_extremities, redactions, state_group_chains,
@@ -41,7 +41,7 @@ pub use to_device::{to_device_acknowledgement, to_device_queues, to_device_trans
 macro_rules! storage_conformance_tests {
     ($make:expr) => {
         $crate::storage_conformance_tests!(@each $make;
-            users, sessions, rooms, append_events_state_groups, state_group_chains, forward_extremities,
+            users, sessions, password_change_and_deactivation, rooms, append_events_state_groups, state_group_chains, forward_extremities,
             redactions, transaction_ids, timelines, memberships, aliases, account_data, receipts, filters,
             presence, stream_is_shared, append_events_is_atomic, search,
             room_with_alias, to_device_queues, to_device_transaction_ids, to_device_acknowledgement,

@@ -106,3 +106,23 @@ pub fn sessions(store: &dyn Storage) {
     store.create_session(&user("@admin:test"), &d1, None, b"admin-tok", None, 7_000).expect("admin login");
     assert!(store.find_session(b"admin-tok").expect("find").expect("session").is_admin);
 }
+
+/// A password change and the end of the other sessions, and a deactivation, each happen at once.
+pub fn password_change_and_deactivation(store: &dyn Storage) {
+    let alice = user("@alice:test");
+    store.create_user(&new_user("@alice:test"), 1).expect("create");
+    for (n, dev) in ["A", "B", "C"].into_iter().enumerate() {
+        store.create_session(&alice, &device(dev), None, &[n as u8 + 1; 32], None, 1).expect("session");
+    }
+    let ended = store.change_password(&alice, "$argon2id$new", Some(&device("A"))).expect("change");
+    assert_eq!(ended, [device("B"), device("C")]);
+    assert_eq!(store.get_user(&alice).expect("get").expect("user").password_hash.as_deref(), Some("$argon2id$new"));
+    assert!(store.find_session(&[1; 32]).expect("find").is_some(), "the changing session survives");
+    assert!(store.find_session(&[2; 32]).expect("find").is_none());
+    assert!(store.change_password(&alice, "$argon2id$newer", None).expect("change").is_empty(), "nothing ended");
+
+    assert_eq!(store.deactivate_user(&alice).expect("deactivate"), [device("A")]);
+    let record = store.get_user(&alice).expect("get").expect("user");
+    assert_eq!((record.status, record.password_hash), (AccountStatus::Deactivated, None));
+    assert!(store.find_session(&[1; 32]).expect("find").is_none());
+}
