@@ -63,16 +63,8 @@ struct Draft<'a> {
 }
 
 impl Draft<'_> {
-    fn policy_state(&self) -> policy::PolicyState {
-        let field = |kind: StateEventType, name: &str| {
-            self.state
-                .get(&(kind, String::new()))
-                .and_then(|pdu| pdu.content_value().get(name).and_then(Value::as_str).map(ToOwned::to_owned))
-        };
-        policy::PolicyState {
-            algorithm: field(StateEventType::RoomEncryption, "algorithm"),
-            join_rule: field(StateEventType::RoomJoinRules, "join_rule"),
-        }
+    fn policy_state(&self) -> Result<policy::PolicyState> {
+        policy::PolicyState::read(|kind| Ok(self.state.get(&(kind, String::new())).map(|pdu| pdu.content_value())))
     }
 
     fn add(&mut self, sender: &UserId, kind: &str, state_key: Option<&str>, content: Value) -> Result<()> {
@@ -82,7 +74,7 @@ impl Draft<'_> {
             state_key: state_key.map(ToOwned::to_owned),
             redacts: None,
         };
-        policy::check(&template, &self.policy_state(), self.rooms.config.encryption.allow_in_public_rooms)?;
+        policy::check(&template, &self.policy_state()?, self.rooms.config.encryption.allow_in_public_rooms)?;
         let ctx = BuildContext {
             rules: &self.rules,
             room_id: self.room_id.as_deref(),

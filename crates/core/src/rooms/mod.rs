@@ -113,15 +113,8 @@ impl Rooms {
 
     /// What the encryption policy needs of a room's current state.
     fn policy_state(&self, room_id: &RoomId) -> Result<policy::PolicyState> {
-        let field = |kind: StateEventType, name: &str| -> Result<Option<String>> {
-            Ok(self
-                .store
-                .current_state_event(room_id, &kind, "")?
-                .and_then(|e| e.pdu.content_value().get(name).and_then(|v| v.as_str()).map(ToOwned::to_owned)))
-        };
-        Ok(policy::PolicyState {
-            algorithm: field(StateEventType::RoomEncryption, "algorithm")?,
-            join_rule: field(StateEventType::RoomJoinRules, "join_rule")?,
+        policy::PolicyState::read(|kind| {
+            Ok(self.store.current_state_event(room_id, &kind, "")?.map(|event| event.pdu.content_value()))
         })
     }
 

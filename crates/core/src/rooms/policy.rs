@@ -4,7 +4,7 @@
 //! otherwise.
 
 use rempart_state::EventTemplate;
-use ruma::events::TimelineEventType;
+use ruma::events::{StateEventType, TimelineEventType};
 use serde_json::Value;
 
 use crate::{CoreError, Result};
@@ -19,6 +19,20 @@ pub struct PolicyState {
     pub algorithm: Option<String>,
     /// The current join rule.
     pub join_rule: Option<String>,
+}
+
+impl PolicyState {
+    /// Reads the policy's inputs through `content_of`, which gives the content of a state event
+    /// of the given type and empty state key (from the database or from a room being built).
+    pub fn read(content_of: impl Fn(StateEventType) -> Result<Option<Value>>) -> Result<Self> {
+        let field = |kind, name: &str| -> Result<Option<String>> {
+            Ok(content_of(kind)?.and_then(|content| content.get(name).and_then(Value::as_str).map(ToOwned::to_owned)))
+        };
+        Ok(Self {
+            algorithm: field(StateEventType::RoomEncryption, "algorithm")?,
+            join_rule: field(StateEventType::RoomJoinRules, "join_rule")?,
+        })
+    }
 }
 
 /// Checks a state change against the policy. `allow_public` is the operator's
