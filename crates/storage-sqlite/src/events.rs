@@ -220,6 +220,20 @@ pub(crate) fn append(conn: &Connection, prepared: &Prepared<'_>) -> Result<i64> 
         .and_then(|mut stmt| stmt.execute(params![room_id, event_id, prepared.depth]))
         .map_err(backend)?;
 
+    // A file deleted since the sender's access was checked gets no link rather than failing
+    // the event.
+    if !prepared.event.media_links.is_empty() {
+        let mut link = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO media_links (media_id, event_id, room_id)
+                 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM media WHERE media_id = ?1)",
+            )
+            .map_err(backend)?;
+        for media_id in &prepared.event.media_links {
+            link.execute([media_id.as_str(), event_id, room_id]).map_err(backend)?;
+        }
+    }
+
     if let (Some(redaction), Some(redacted_json)) = (&prepared.event.redaction, &prepared.redacted_json) {
         // A target in another room, or not (yet) stored, is left alone: a redaction only ever
         // applies within its own room.

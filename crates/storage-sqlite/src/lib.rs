@@ -13,6 +13,7 @@ mod accounts;
 mod backup;
 mod events;
 mod keys;
+mod media;
 mod pushers;
 mod rooms;
 mod schema;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/003_to_device.sql"),
     include_str!("../migrations/004_key_backup.sql"),
     include_str!("../migrations/005_pushers.sql"),
+    include_str!("../migrations/006_media.sql"),
 ];
 
 /// Brings the database up to the newest schema, in one transaction: a crash half way through

@@ -17,6 +17,7 @@ mod accounts;
 mod backup;
 mod events;
 mod keys;
+mod media;
 mod pushers;
 mod rooms;
 mod streams;
@@ -29,6 +30,7 @@ pub use events::{
     transaction_ids,
 };
 pub use keys::{cross_signing, device_lists, key_claims, key_uploads};
+pub use media::{media_async_uploads, media_links_and_deletion, media_uploads_and_quota};
 pub use pushers::{pushers_append, pushers_deletion, pushers_per_user};
 pub use rooms::{aliases, memberships, room_with_alias, rooms, search, timelines};
 pub use streams::{account_data, filters, presence, receipts, stream_is_shared};
@@ -47,7 +49,7 @@ macro_rules! storage_conformance_tests {
             room_with_alias, to_device_queues, to_device_transaction_ids, to_device_acknowledgement,
             backup_versions, backup_key_replacement, backup_key_scopes,
             key_uploads, key_claims, cross_signing, device_lists, pushers_per_user, pushers_append,
-            pushers_deletion,
+            pushers_deletion, media_uploads_and_quota, media_async_uploads, media_links_and_deletion,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -146,7 +148,7 @@ impl Chain {
         let prev: Vec<&str> = self.prev.as_deref().into_iter().collect();
         let pdu = pdu(id, &self.room_id, sender, kind, state_key, content, &prev, self.depth);
         self.prev = Some(id.into());
-        NewEvent { pdu, txn: None, redaction: None }
+        NewEvent { pdu, txn: None, redaction: None, media_links: Vec::new() }
     }
 
     pub(crate) fn state(&mut self, id: &str, sender: &str, kind: &str, state_key: &str, content: Value) -> NewEvent {

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod backup;
 pub mod conformance;
 pub mod keys;
+pub mod media;
 pub mod pushers;
 pub mod rooms;
 pub mod streams;
@@ -19,6 +20,7 @@ pub mod to_device;
 pub use accounts::{AccountStatus, AccountStore, DeviceRecord, NewUser, SessionRecord, UserRecord};
 pub use backup::BackupStore;
 pub use keys::KeyStore;
+pub use media::{CompleteUpload, MediaContent, MediaLink, MediaRecord, MediaStore};
 pub use pushers::{PusherRecord, PusherStore};
 pub use rooms::{Membership, MembershipRecord, NewEvent, NewRoom, Redaction, RoomRecord, RoomStore, StoredEvent};
 pub use streams::{AccountDataRecord, PresenceState, PresenceUpdate, ReceiptRecord, StreamStore};
@@ -26,7 +28,17 @@ pub use to_device::ToDeviceStore;
 
 /// Everything a backend provides.
 pub trait Storage:
-    AccountStore + RoomStore + StreamStore + KeyStore + ToDeviceStore + BackupStore + PusherStore + Send + Sync + 'static
+    AccountStore
+    + RoomStore
+    + StreamStore
+    + KeyStore
+    + ToDeviceStore
+    + BackupStore
+    + PusherStore
+    + MediaStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -38,6 +50,7 @@ impl<T> Storage for T where
         + ToDeviceStore
         + BackupStore
         + PusherStore
+        + MediaStore
         + Send
         + Sync
         + 'static

@@ -126,6 +126,9 @@ pub struct NewEvent {
     pub txn: Option<(OwnedDeviceId, String)>,
     /// A redaction applied by this event.
     pub redaction: Option<Redaction>,
+    /// Ids of local files this event references and that its sender was allowed to share
+    /// (see the media access rule in `rempart-core`): recorded with the event.
+    pub media_links: Vec<String>,
 }
 
 /// Rooms, events and state.

@@ -160,6 +160,7 @@ pub fn forward_extremities(store: &dyn Storage) {
         pdu: pdu(id, "!r:test", "@alice:test", "m.room.message", None, json!({ "body": id }), prev, depth),
         txn: None,
         redaction: None,
+        media_links: Vec::new(),
     };
     append(store, &[fork("$a", &["$r-rules"], 4), fork("$b", &["$r-rules"], 4)]);
     assert_eq!(extremities(store), [("$a".to_owned(), 4), ("$b".to_owned(), 4)]);
