@@ -11,6 +11,7 @@ mod directory;
 mod discovery;
 mod filter;
 mod keys;
+mod media;
 mod membership;
 mod presence;
 mod profile;
@@ -29,7 +30,7 @@ use rempart_http::AppState;
 
 /// Every client-server route, ready for [`rempart_http::finish_router`].
 pub fn routes() -> Router<AppState> {
-    let groups: [fn(Router<AppState>) -> Router<AppState>; 20] = [
+    let groups: [fn(Router<AppState>) -> Router<AppState>; 21] = [
         discovery::routes,
         account::routes,
         device::routes,
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         keys::routes,
         to_device::routes,
         backup::routes,
+        media::routes,
     ];
     groups.into_iter().fold(Router::new(), |router, add| add(router))
 }

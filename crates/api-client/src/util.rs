@@ -58,3 +58,16 @@ pub fn require_password(
     )?;
     Ok(())
 }
+
+/// The query parameter naming files an event links explicitly (MSC3911, unstable prefix):
+/// repeated once per `mxc://` URI, for encrypted events whose references the server cannot see.
+const ATTACH_MEDIA_PARAM: &str = "org.matrix.msc3911.attach_media";
+
+/// The `mxc://` URIs a send names in [`ATTACH_MEDIA_PARAM`].
+pub(crate) fn attached_media(query: Option<&str>) -> Vec<String> {
+    let Some(query) = query else { return Vec::new() };
+    form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key == ATTACH_MEDIA_PARAM)
+        .map(|(_, value)| value.into_owned())
+        .collect()
+}

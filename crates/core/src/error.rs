@@ -69,6 +69,12 @@ pub enum CoreError {
         /// The current version, which the client should use.
         current_version: String,
     },
+    /// A file reserved for an asynchronous upload has no content yet.
+    #[error("the file has not been uploaded yet")]
+    NotYetUploaded,
+    /// An asynchronous upload to a media id that already has content.
+    #[error("this media id already has content")]
+    CannotOverwriteMedia,
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

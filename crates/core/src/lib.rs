@@ -3,6 +3,7 @@
 
 pub mod account_data;
 pub mod accounts;
+pub mod audit;
 pub mod backup;
 pub mod devices;
 pub mod directory;
@@ -10,6 +11,7 @@ mod error;
 pub mod events;
 pub mod filter;
 pub mod keys;
+pub mod media;
 pub mod notifier;
 pub mod presence;
 pub mod profile;
@@ -27,6 +29,7 @@ pub mod uia;
 use std::sync::Arc;
 
 pub use error::{CoreError, Result};
+use rempart_media::blobs::BlobStore;
 use rempart_storage::Storage;
 use rempart_types::config::Config;
 use ruma::signatures::Ed25519KeyPair;
@@ -41,6 +44,10 @@ pub struct Services {
     pub uia: uia::Uia,
     /// Rooms and events.
     pub rooms: rooms::Rooms,
+    /// The media repository.
+    pub media: media::Media,
+    /// Where accesses worth knowing about are recorded.
+    pub audit: Arc<dyn audit::AuditSink>,
     /// Typing notifications.
     pub typing: Arc<typing::Typing>,
     /// Wakes long-polling syncs.
@@ -62,14 +69,23 @@ impl Services {
         update()
     }
 
-    /// Wires the services over a storage backend and the shard's signing key.
-    pub fn new(config: Config, store: Arc<dyn Storage>, key: Ed25519KeyPair) -> Arc<Self> {
+    /// Wires the services over a storage backend, a blob store for media, the shard's signing
+    /// key and an audit sink.
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Storage>,
+        blobs: Arc<dyn BlobStore>,
+        key: Ed25519KeyPair,
+        audit: Arc<dyn audit::AuditSink>,
+    ) -> Arc<Self> {
         let config = Arc::new(config);
         let notifier = Arc::new(notifier::Notifier::default());
         Arc::new(Self {
             accounts: accounts::Accounts::new(Arc::clone(&store), Arc::clone(&config), Arc::clone(&notifier)),
             uia: uia::Uia::default(),
             rooms: rooms::Rooms::new(Arc::clone(&store), Arc::clone(&config), Arc::new(key), Arc::clone(&notifier)),
+            media: media::Media::new(Arc::clone(&store), blobs, Arc::clone(&config), Arc::clone(&audit)),
+            audit,
             typing: Arc::new(typing::Typing::default()),
             rate_limiter: ratelimit::RateLimiter::new(&config.rate_limits),
             account_data_updates: std::sync::Mutex::new(()),

@@ -98,6 +98,8 @@ impl ApiError {
                 C::WrongRoomKeysVersion { current_version } => {
                     (StatusCode::FORBIDDEN, "M_WRONG_ROOM_KEYS_VERSION", json!({ "current_version": current_version }))
                 }
+                C::NotYetUploaded => (StatusCode::GATEWAY_TIMEOUT, "M_NOT_YET_UPLOADED", none),
+                C::CannotOverwriteMedia => (StatusCode::CONFLICT, "M_CANNOT_OVERWRITE_MEDIA", none),
                 C::Storage(_) | C::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "M_UNKNOWN", none),
             },
         }

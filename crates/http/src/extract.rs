@@ -81,6 +81,8 @@ pub struct Ruma<T> {
     pub json: Option<serde_json::Value>,
     /// Client IP.
     pub ip: Option<String>,
+    /// The raw query string, for parameters ruma does not model (MSC3911's `attach_media`).
+    pub query: Option<String>,
 }
 
 impl<T> Ruma<T> {
@@ -248,7 +250,27 @@ where
             deferred_auth_error,
             json,
             ip: client_ip(&parts, &state.config.listen.trusted_proxies),
+            query: parts.uri.query().map(str::to_owned),
         })
+    }
+}
+
+/// The authenticated caller of a handler that streams its own body or builds its own response
+/// (media uploads and downloads), checked exactly as [`Ruma`] checks endpoints that require a
+/// token.
+pub struct Authenticated {
+    /// Who is calling.
+    pub identity: Identity,
+    /// Client IP.
+    pub ip: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let identity = authenticate(state, parts, AuthRequirement::Required)?.ok_or(ApiError::MissingToken)?;
+        Ok(Self { identity, ip: client_ip(parts, &state.config.listen.trusted_proxies) })
     }
 }
 

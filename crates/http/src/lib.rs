@@ -10,7 +10,7 @@ mod router;
 use std::sync::Arc;
 
 pub use error::{ApiError, ApiResult};
-pub use extract::{ClientIp, Ruma};
+pub use extract::{Authenticated, ClientIp, Ruma};
 pub use router::{RouterExt, finish_router, ruma_response};
 
 /// The state every handler receives.

@@ -38,4 +38,44 @@ pub enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Administer the media repository directly in the database (the server may be running).
+    Media {
+        /// What to do.
+        #[command(subcommand)]
+        action: MediaCommand,
+        /// Configuration file (TOML).
+        #[arg(long, short, global = true)]
+        config: Option<PathBuf>,
+    },
+}
+
+/// `rempart media ...`: the operator's media actions, recorded in the audit log as `cli`.
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// Stop serving a file to anyone, its uploader included.
+    Quarantine {
+        /// The media id, or its `mxc://` URI.
+        media: String,
+    },
+    /// Serve a quarantined file again.
+    Unquarantine {
+        /// The media id, or its `mxc://` URI.
+        media: String,
+    },
+    /// Delete a file and its links; its bytes go unless an identical upload still uses them.
+    Delete {
+        /// The media id, or its `mxc://` URI.
+        media: String,
+    },
+    /// List a user's files, newest first.
+    List {
+        /// The user id (`@alice:server`).
+        user_id: String,
+        /// How many files to skip.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// How many files to list at most.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+    },
 }

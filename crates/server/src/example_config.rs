@@ -70,8 +70,22 @@ encrypt_private_rooms = true
 allow_in_public_rooms = false
 
 [limits]
-# Largest request body accepted, in bytes.
+# Largest request body accepted, in bytes (JSON requests; media uploads have their own limit).
 max_request_bytes = 1048576
+
+[media]
+# Where files are stored; <data_dir>/media when unset.
+# path = "/var/lib/rempart/media"
+# Largest file accepted, in bytes (50 MiB).
+max_upload_bytes = 52428800
+# Bytes each account may store in all (2 GiB).
+user_quota_bytes = 2147483648
+# Uploads per second per account, and the burst above it (off with [rate_limits] enabled = false).
+uploads_per_second = 1.0
+upload_burst = 10
+# Media ids an account may hold reserved for asynchronous uploads, and for how long (seconds).
+max_pending_uploads = 10
+pending_upload_lifetime_secs = 86400
 "#;
 
 #[cfg(test)]

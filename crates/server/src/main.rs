@@ -27,6 +27,9 @@ fn main() -> ExitCode {
         Command::CreateUser { name, admin, password_file, config } => {
             create_user(config.as_deref(), &name, admin, password_file.as_deref())
         }
+        Command::Media { action, config } => Config::load(config.as_deref())
+            .map_err(|e| e.to_string())
+            .and_then(|config| rempart_server::media_admin::run(config, action)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -57,6 +57,8 @@ pub struct Config {
     pub encryption: EncryptionConfig,
     /// Limits on what clients may send.
     pub limits: LimitsConfig,
+    /// The media repository.
+    pub media: MediaConfig,
 }
 
 impl Default for Config {
@@ -74,6 +76,7 @@ impl Default for Config {
             presence: PresenceConfig::default(),
             encryption: EncryptionConfig::default(),
             limits: LimitsConfig::default(),
+            media: MediaConfig::default(),
         }
     }
 }
@@ -224,6 +227,40 @@ impl Default for LimitsConfig {
     }
 }
 
+/// The media repository: where files live and how much each account may store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    /// Directory of the files; `<data_dir>/media` when unset.
+    pub path: Option<PathBuf>,
+    /// Largest file accepted, in bytes (advertised as `m.upload.size`).
+    pub max_upload_bytes: u64,
+    /// Bytes each account may store in all.
+    pub user_quota_bytes: u64,
+    /// Sustained uploads per second allowed per account (off with `[rate_limits] enabled = false`).
+    pub uploads_per_second: f64,
+    /// Burst of uploads allowed above the sustained rate.
+    pub upload_burst: u32,
+    /// Media ids an account may hold reserved for asynchronous uploads at once.
+    pub max_pending_uploads: u64,
+    /// How long a reserved media id waits for its content, in seconds.
+    pub pending_upload_lifetime_secs: u64,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        Self {
+            path: None,
+            max_upload_bytes: 50 * 1024 * 1024,
+            user_quota_bytes: 2 * 1024 * 1024 * 1024,
+            uploads_per_second: 1.0,
+            upload_burst: 10,
+            max_pending_uploads: 10,
+            pending_upload_lifetime_secs: 24 * 60 * 60,
+        }
+    }
+}
+
 impl Config {
     /// Loads the defaults, then the file (if any), then `REMPART_*` environment variables
     /// (`__` separates nested keys: `REMPART_REGISTRATION__MODE=open`). A variable's value is
@@ -341,6 +378,11 @@ impl Config {
     /// Path of the shard's ed25519 signing key.
     pub fn signing_key_path(&self) -> PathBuf {
         self.data_dir.join("signing.key")
+    }
+
+    /// Where media files are stored.
+    pub fn media_path(&self) -> PathBuf {
+        self.media.path.clone().unwrap_or_else(|| self.data_dir.join("media"))
     }
 }
 

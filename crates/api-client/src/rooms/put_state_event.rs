@@ -56,6 +56,7 @@ async fn put_state_event(state: &AppState, request: &Ruma<Request>) -> Outcome<S
         state_key: Some(request.state_key.clone()),
         redacts: None,
     };
-    let sent = state.rooms.send_event(room_id, user_id, template, None).await?;
+    let attached = crate::util::attached_media(request.query.as_deref());
+    let sent = state.rooms.send_event_attaching(room_id, user_id, template, None, &attached).await?;
     Ok(SendResponse::new(sent.event_id))
 }

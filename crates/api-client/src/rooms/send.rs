@@ -28,6 +28,7 @@ pub(crate) async fn send_message(state: AppState, request: Ruma<Request>) -> Api
     };
     let template = EventTemplate { kind, content, state_key: None, redacts };
     let txn = Some((identity.device_id.clone(), request.txn_id.to_string()));
-    let sent = state.rooms.send_event(&request.room_id, &identity.user_id, template, txn).await?;
+    let attached = crate::util::attached_media(request.query.as_deref());
+    let sent = state.rooms.send_event_attaching(&request.room_id, &identity.user_id, template, txn, &attached).await?;
     Ok(Response::new(sent.event_id))
 }

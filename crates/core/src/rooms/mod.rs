@@ -126,6 +126,19 @@ impl Rooms {
         template: EventTemplate,
         txn: Option<(OwnedDeviceId, String)>,
     ) -> Result<Sent> {
+        self.send_event_attaching(room_id, sender, template, txn, &[]).await
+    }
+
+    /// [`send_event`](Self::send_event), also linking the files of `attached` (`mxc://` URIs
+    /// the client names explicitly, for encrypted events) to the event.
+    pub async fn send_event_attaching(
+        &self,
+        room_id: &RoomId,
+        sender: &UserId,
+        template: EventTemplate,
+        txn: Option<(OwnedDeviceId, String)>,
+        attached: &[String],
+    ) -> Result<Sent> {
         let _guard = self.lock_room(room_id).await;
         if let Some((device_id, txn_id)) = &txn
             && let Some(event_id) = self.store.event_for_txn(sender, device_id, txn_id)?
@@ -139,6 +152,7 @@ impl Rooms {
             policy::check(&template, &self.policy_state(room_id)?, self.config.encryption.allow_in_public_rooms)?;
         }
         let state = self.auth_state(room_id, &template, sender, &rules)?;
+        let media_links = self.media_links(sender, &template.content, attached)?;
         let prev_events = self.store.forward_extremities(room_id)?;
         let ctx = BuildContext {
             rules: &rules,
@@ -152,7 +166,7 @@ impl Rooms {
         let pdu = build_event(template, sender, &ctx)?;
         let redaction = self.redaction_for(&pdu, &rules)?;
         let event_id = pdu.event_id.clone();
-        let streams = self.store.append_events(None, &[NewEvent { pdu, txn, redaction }])?;
+        let streams = self.store.append_events(None, &[NewEvent { pdu, txn, redaction, media_links }])?;
         self.notifier.notify();
         Ok(Sent { event_id, stream: streams.first().copied().unwrap_or_default() })
     }
@@ -171,10 +185,20 @@ impl Rooms {
         Ok(Some(Redaction { target: target_id.clone(), redacted_json: redacted.json }))
     }
 
+    /// The files an event links (see [`crate::media::links`]).
+    fn media_links(&self, sender: &UserId, content: &serde_json::Value, attached: &[String]) -> Result<Vec<String>> {
+        crate::media::links::links_for_event(self.store.as_ref(), &self.config.server_name, sender, content, attached)
+    }
+
     /// Appends a whole new room in one transaction (used by room creation).
     fn append_new_room(&self, room: &NewRoom, events: Vec<Pdu>) -> Result<()> {
-        let events: Vec<NewEvent> =
-            events.into_iter().map(|pdu| NewEvent { pdu, txn: None, redaction: None }).collect();
+        let events = events
+            .into_iter()
+            .map(|pdu| {
+                let media_links = self.media_links(&pdu.sender, &pdu.content_value(), &[])?;
+                Ok(NewEvent { pdu, txn: None, redaction: None, media_links })
+            })
+            .collect::<Result<Vec<_>>>()?;
         match self.store.append_events(Some(room), &events) {
             // The alias was taken between the early check and now.
             Err(rempart_storage::StorageError::Conflict(_)) if room.alias.is_some() => {

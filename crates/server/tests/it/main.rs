@@ -11,6 +11,7 @@ mod errors;
 mod fuzz;
 mod key_backup;
 mod lazy_members;
+mod media;
 mod pushers;
 mod rooms;
 mod search;

@@ -44,10 +44,15 @@ impl TestApp {
 
     /// A fresh shard whose configuration `adjust` may change.
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::with_audit(Arc::new(rempart_core::audit::LogAudit), adjust).await
+    }
+
+    /// A fresh shard reporting to `audit`.
+    pub async fn with_audit(audit: Arc<dyn rempart_core::audit::AuditSink>, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = test_config(dir.path());
         adjust(&mut config);
-        let services = rempart_server::build_services(config).expect("services");
+        let services = rempart_server::build_services_with_audit(config, audit).expect("services");
         let router = rempart_server::app(Arc::clone(&services));
         Self { router, services, _dir: dir }
     }

@@ -1,0 +1,27 @@
+//! The admin API: the endpoints of Synapse's admin API that Rempart supports, under the same
+//! paths and with the same JSON, so that existing admin tools work. Every endpoint requires an
+//! access token of a server admin (`M_FORBIDDEN` for anyone else), and every action is
+//! reported to the audit hook.
+//!
+//! These endpoints are not in the Matrix spec, so their types are declared here with ruma's
+//! request and response macros.
+
+mod media;
+
+use axum::Router;
+use rempart_core::{CoreError, accounts::Identity};
+use rempart_http::{ApiResult, AppState};
+
+/// Every admin route, ready for [`rempart_http::finish_router`].
+pub fn routes() -> Router<AppState> {
+    media::routes(Router::new())
+}
+
+/// The caller, who must be a server admin.
+fn require_admin(identity: &Identity) -> ApiResult<&Identity> {
+    if identity.is_admin {
+        Ok(identity)
+    } else {
+        Err(CoreError::Forbidden("only server admins may use the admin API".into()).into())
+    }
+}
