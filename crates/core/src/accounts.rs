@@ -7,7 +7,7 @@ use argon2::{
     Algorithm, Argon2, Params, Version,
     password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
 };
-use rempart_storage::{AccountStatus, NewUser, SessionRecord, Storage, StorageError, UserRecord};
+use rempart_storage::{AccountStatus, EndSessions, NewUser, SessionRecord, Storage, StorageError, UserRecord};
 use rempart_types::{config::Config, time::now_millis};
 use ruma::{DeviceId, OwnedDeviceId, OwnedUserId, UserId};
 use sha2::{Digest, Sha256};
@@ -230,8 +230,20 @@ impl Accounts {
     /// Changes the password; other sessions end unless `keep_other_devices`.
     pub fn change_password(&self, identity: &Identity, new_password: &str, keep_other_devices: bool) -> Result<()> {
         let hash = self.hash_password(new_password)?;
-        let keep = (!keep_other_devices).then_some(&*identity.device_id);
-        if !self.store.change_password(&identity.user_id, &hash, keep)?.is_empty() {
+        let end = if keep_other_devices { EndSessions::None } else { EndSessions::AllExcept(&identity.device_id) };
+        if !self.store.change_password(&identity.user_id, &hash, end)?.is_empty() {
+            self.notifier.notify();
+        }
+        Ok(())
+    }
+
+    /// Sets a password for an account (an operator's reset); with `logout_devices`, every
+    /// session ends in the same transaction.
+    pub fn set_password(&self, user_id: &UserId, new_password: &str, logout_devices: bool) -> Result<()> {
+        let hash = self.hash_password(new_password)?;
+        let end = if logout_devices { EndSessions::All } else { EndSessions::None };
+        let ended = self.store.change_password(user_id, &hash, end)?;
+        if !ended.is_empty() {
             self.notifier.notify();
         }
         Ok(())
@@ -240,13 +252,6 @@ impl Accounts {
     /// Deletes devices of the user.
     pub fn delete_devices(&self, user_id: &UserId, device_ids: &[OwnedDeviceId]) -> Result<()> {
         self.store.delete_devices(user_id, device_ids)?;
-        self.notifier.notify();
-        Ok(())
-    }
-
-    /// Marks the account deactivated and kills every session.
-    pub fn deactivate(&self, user_id: &UserId) -> Result<()> {
-        self.store.deactivate_user(user_id)?;
         self.notifier.notify();
         Ok(())
     }

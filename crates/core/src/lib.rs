@@ -1,6 +1,7 @@
 //! Rempart's services: the use cases behind the client API, independent of HTTP and of the
 //! storage backend. Each service gets its dependencies passed in; [`Services`] wires them.
 
+pub mod account_admin;
 pub mod account_data;
 pub mod accounts;
 pub mod audit;

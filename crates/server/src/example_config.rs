@@ -86,6 +86,47 @@ upload_burst = 10
 # Media ids an account may hold reserved for asynchronous uploads, and for how long (seconds).
 max_pending_uploads = 10
 pending_upload_lifetime_secs = 86400
+
+[login_protection]
+# Brute-force and credential-stuffing protection: after the free failures, each failed login
+# doubles the wait before the next attempt (429 M_LIMIT_EXCEEDED with retry_after_ms), per
+# account and per IP address. Independent of [rate_limits]; successful logins of other users
+# are never slowed down.
+enabled = true
+free_failures_per_account = 5
+free_failures_per_ip = 20
+initial_backoff_ms = 1000
+max_backoff_ms = 900000
+# Failures older than this are forgotten (seconds).
+failure_window_secs = 3600
+
+[password_policy]
+# Enforced on registration, password change and operator resets (400 M_WEAK_PASSWORD), and
+# published at /_matrix/client/v3/password_policy.
+min_length = 12
+require_digit = false
+require_symbol = false
+require_lowercase = false
+require_uppercase = false
+
+[sessions]
+# Days each session's full history of IP addresses and user agents is kept.
+history_days = 180
+
+[notices]
+# Account that sends server notices (m.server_notice rooms).
+sender_localpart = "server"
+# Post a notice to the user when their account logs in from a new device.
+new_login = true
+
+[directory]
+# User directory: shortest search term, and most results (limited: true beyond).
+min_search_chars = 3
+max_results = 20
+# Profiles of other users only for those who share a room or are in a public room.
+profile_requires_shared_room = true
+# Directory searches and profile lookups allowed per account and hour (429 beyond).
+reads_per_hour = 600
 "#;
 
 #[cfg(test)]

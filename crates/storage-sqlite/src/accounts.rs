@@ -1,31 +1,53 @@
 //! Accounts, devices and access tokens ([`AccountStore`]).
 
-use rempart_storage::{AccountStatus, AccountStore, DeviceRecord, NewUser, Result, SessionRecord, UserRecord};
+use rempart_storage::{
+    AccountFlag, AccountStatus, AccountStore, DeviceRecord, EndSessions, NewUser, Result, SessionRecord, UserRecord,
+};
 use ruma::{DeviceId, OwnedDeviceId, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::{SqliteStore, backend, corrupt, keys, parse_id, to_i64, to_u64};
 
-const USER_COLUMNS: &str = "user_id, password_hash, is_admin, status, displayname, avatar_url, created_ts";
+/// The effective state of a `users` row: deactivated, else locked, else suspended, else active.
+const EFFECTIVE_STATUS: &str = "CASE WHEN status = 'deactivated' THEN 'deactivated' WHEN locked THEN 'locked'
+     WHEN suspended THEN 'suspended' ELSE 'active' END";
+
+fn user_columns() -> String {
+    format!(
+        "user_id, password_hash, is_admin, {EFFECTIVE_STATUS}, displayname, avatar_url, created_ts, locked, suspended"
+    )
+}
 const DEVICE_COLUMNS: &str =
     "user_id, device_id, display_name, last_seen_ts, last_seen_ip, last_seen_user_agent, created_ts";
 
 /// A `users` row as read, before its fields are validated.
-type UserRow = (String, Option<String>, bool, String, Option<String>, Option<String>, i64);
+type UserRow = (String, Option<String>, bool, String, Option<String>, Option<String>, i64, bool, bool);
 /// A `devices` row as read.
 type DeviceRow = (String, String, Option<String>, Option<i64>, Option<String>, Option<String>, i64);
 
 fn read_user(row: &Row<'_>) -> rusqlite::Result<UserRow> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+    ))
 }
 
 fn user_record(row: UserRow) -> Result<UserRecord> {
-    let (user_id, password_hash, is_admin, status, displayname, avatar_url, created_ts) = row;
+    let (user_id, password_hash, is_admin, status, displayname, avatar_url, created_ts, locked, suspended) = row;
     Ok(UserRecord {
         user_id: parse_id(user_id, "user id")?,
         password_hash,
         is_admin,
         status: parse_status(&status)?,
+        locked,
+        suspended,
         displayname,
         avatar_url,
         created_ts: to_u64(created_ts)?,
@@ -76,7 +98,7 @@ impl AccountStore for SqliteStore {
 
     fn get_user(&self, user_id: &UserId) -> Result<Option<UserRecord>> {
         let row = self.read(|tx| {
-            tx.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = ?1"))
+            tx.prepare_cached(&format!("SELECT {} FROM users WHERE user_id = ?1", user_columns()))
                 .and_then(|mut stmt| stmt.query_row([user_id.as_str()], read_user).optional())
                 .map_err(backend)
         })?;
@@ -86,7 +108,7 @@ impl AccountStore for SqliteStore {
     fn list_users(&self) -> Result<Vec<UserRecord>> {
         let rows = self.read(|tx| {
             let mut stmt =
-                tx.prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY user_id")).map_err(backend)?;
+                tx.prepare(&format!("SELECT {} FROM users ORDER BY user_id", user_columns())).map_err(backend)?;
             stmt.query_map([], read_user).and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>).map_err(backend)
         })?;
         rows.into_iter().map(user_record).collect()
@@ -96,9 +118,14 @@ impl AccountStore for SqliteStore {
         self.write(|tx| update_user(tx, "UPDATE users SET password_hash = ?2 WHERE user_id = ?1", user_id, hash))
     }
 
-    fn set_account_status(&self, user_id: &UserId, status: AccountStatus) -> Result<()> {
+    fn set_account_flag(&self, user_id: &UserId, flag: AccountFlag, on: bool) -> Result<bool> {
+        let sql = match flag {
+            AccountFlag::Locked => "UPDATE users SET locked = ?2 WHERE user_id = ?1",
+            AccountFlag::Suspended => "UPDATE users SET suspended = ?2 WHERE user_id = ?1",
+        };
         self.write(|tx| {
-            update_user(tx, "UPDATE users SET status = ?2 WHERE user_id = ?1", user_id, Some(status.as_str()))
+            let changed = tx.prepare_cached(sql).and_then(|mut stmt| stmt.execute(params![user_id.as_str(), on]));
+            Ok(changed.map_err(backend)? > 0)
         })
     }
 
@@ -149,11 +176,11 @@ impl AccountStore for SqliteStore {
 
     fn find_session(&self, token_hash: &[u8]) -> Result<Option<SessionRecord>> {
         let row: Option<(String, String, String, bool)> = self.read(|tx| {
-            tx.prepare_cached(
-                "SELECT t.user_id, t.device_id, u.status, u.is_admin
+            tx.prepare_cached(&format!(
+                "SELECT t.user_id, t.device_id, {EFFECTIVE_STATUS}, u.is_admin
                  FROM access_tokens t JOIN users u ON u.user_id = t.user_id
-                 WHERE t.token_hash = ?1",
-            )
+                 WHERE t.token_hash = ?1"
+            ))
             .and_then(|mut stmt| {
                 stmt.query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()
             })
@@ -246,27 +273,40 @@ impl AccountStore for SqliteStore {
         self.write(|tx| delete_other_devices(tx, user_id, keep))
     }
 
-    fn change_password(
-        &self,
-        user_id: &UserId,
-        hash: &str,
-        end_sessions_except: Option<&DeviceId>,
-    ) -> Result<Vec<OwnedDeviceId>> {
+    fn change_password(&self, user_id: &UserId, hash: &str, end: EndSessions<'_>) -> Result<Vec<OwnedDeviceId>> {
         self.write(|tx| {
             update_user(tx, "UPDATE users SET password_hash = ?2 WHERE user_id = ?1", user_id, Some(hash))?;
-            match end_sessions_except {
-                Some(keep) => delete_other_devices(tx, user_id, Some(keep)),
-                None => Ok(vec![]),
+            match end {
+                EndSessions::None => Ok(vec![]),
+                EndSessions::AllExcept(keep) => delete_other_devices(tx, user_id, Some(keep)),
+                EndSessions::All => delete_other_devices(tx, user_id, None),
             }
         })
     }
 
-    fn deactivate_user(&self, user_id: &UserId) -> Result<Vec<OwnedDeviceId>> {
+    fn deactivate_user(&self, user_id: &UserId, erase: bool) -> Result<Vec<OwnedDeviceId>> {
         self.write(|tx| {
             let status = AccountStatus::Deactivated.as_str();
             update_user(tx, "UPDATE users SET status = ?2 WHERE user_id = ?1", user_id, Some(status))?;
-            update_user(tx, "UPDATE users SET password_hash = ?2 WHERE user_id = ?1", user_id, None)?;
-            delete_other_devices(tx, user_id, None)
+            tx.execute(
+                "UPDATE users SET password_hash = NULL, displayname = NULL, avatar_url = NULL WHERE user_id = ?1",
+                [user_id.as_str()],
+            )
+            .map_err(backend)?;
+            let deleted = delete_other_devices(tx, user_id, None)?;
+            let mut statements = vec![
+                "DELETE FROM cross_signing_keys WHERE user_id = ?1",
+                "DELETE FROM key_signatures WHERE target_user_id = ?1 OR signer_user_id = ?1",
+                "DELETE FROM backup_keys WHERE user_id = ?1",
+                "DELETE FROM backup_versions WHERE user_id = ?1",
+            ];
+            if erase {
+                statements.push("DELETE FROM account_data WHERE user_id = ?1");
+            }
+            for sql in statements {
+                tx.execute(sql, [user_id.as_str()]).map_err(backend)?;
+            }
+            Ok(deleted)
         })
     }
 }

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/004_key_backup.sql"),
     include_str!("../migrations/005_pushers.sql"),
     include_str!("../migrations/006_media.sql"),
+    include_str!("../migrations/007_account_flags.sql"),
 ];
 
 /// Brings the database up to the newest schema, in one transaction: a crash half way through

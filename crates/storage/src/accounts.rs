@@ -40,6 +40,26 @@ impl AccountStatus {
     }
 }
 
+/// A restriction an operator turns on or off, independently of the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountFlag {
+    /// Every request refused with `M_USER_LOCKED`.
+    Locked,
+    /// Writes refused with `M_USER_SUSPENDED`.
+    Suspended,
+}
+
+/// Which sessions a password change ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndSessions<'a> {
+    /// None.
+    None,
+    /// Every session but this device's (the one changing the password).
+    AllExcept(&'a DeviceId),
+    /// Every session (an operator's reset).
+    All,
+}
+
 /// A stored account.
 #[derive(Debug, Clone)]
 pub struct UserRecord {
@@ -49,8 +69,12 @@ pub struct UserRecord {
     pub password_hash: Option<String>,
     /// Server administrator.
     pub is_admin: bool,
-    /// Lifecycle state.
+    /// Effective state: deactivated, else locked, else suspended, else active.
     pub status: AccountStatus,
+    /// Whether the account is locked (kept while deactivated, for the record).
+    pub locked: bool,
+    /// Whether the account is suspended.
+    pub suspended: bool,
     /// Global display name.
     pub displayname: Option<String>,
     /// Global avatar `mxc://` URI.
@@ -98,7 +122,7 @@ pub struct SessionRecord {
     pub user_id: OwnedUserId,
     /// Device the token belongs to.
     pub device_id: OwnedDeviceId,
-    /// The owner's account state at lookup time.
+    /// The owner's effective account state at lookup time.
     pub status: AccountStatus,
     /// Whether the owner is a server administrator.
     pub is_admin: bool,
@@ -114,8 +138,8 @@ pub trait AccountStore {
     fn list_users(&self) -> Result<Vec<UserRecord>>;
     /// Replaces the password hash.
     fn set_password_hash(&self, user_id: &UserId, hash: Option<&str>) -> Result<()>;
-    /// Changes the account state.
-    fn set_account_status(&self, user_id: &UserId, status: AccountStatus) -> Result<()>;
+    /// Turns a restriction on or off; returns whether the account exists.
+    fn set_account_flag(&self, user_id: &UserId, flag: AccountFlag, on: bool) -> Result<bool>;
     /// Sets the global display name.
     fn set_displayname(&self, user_id: &UserId, displayname: Option<&str>) -> Result<()>;
     /// Sets the global avatar.
@@ -153,16 +177,12 @@ pub trait AccountStore {
     fn delete_devices(&self, user_id: &UserId, device_ids: &[OwnedDeviceId]) -> Result<()>;
     /// Deletes every device of the user except `keep`, returning the ids deleted.
     fn delete_devices_except(&self, user_id: &UserId, keep: Option<&DeviceId>) -> Result<Vec<OwnedDeviceId>>;
-    /// Replaces the password hash and, when `keep` is given, ends every other session, in one
-    /// transaction: a new password never coexists with the sessions it was meant to end.
-    /// Returns the devices deleted.
-    fn change_password(
-        &self,
-        user_id: &UserId,
-        hash: &str,
-        end_sessions_except: Option<&DeviceId>,
-    ) -> Result<Vec<OwnedDeviceId>>;
-    /// Deactivates the account in one transaction: status, password cleared, every device and
-    /// its tokens deleted. Returns the devices deleted.
-    fn deactivate_user(&self, user_id: &UserId) -> Result<Vec<OwnedDeviceId>>;
+    /// Replaces the password hash and ends the sessions `end` names, in one transaction: a new
+    /// password never coexists with the sessions it was meant to end. Returns the devices
+    /// deleted.
+    fn change_password(&self, user_id: &UserId, hash: &str, end: EndSessions<'_>) -> Result<Vec<OwnedDeviceId>>;
+    /// Deactivates the account in one transaction: status, password and profile cleared, every
+    /// device with its tokens and keys deleted, cross-signing keys and key backups deleted; with
+    /// `erase`, the account data too. Returns the devices deleted.
+    fn deactivate_user(&self, user_id: &UserId, erase: bool) -> Result<Vec<OwnedDeviceId>>;
 }

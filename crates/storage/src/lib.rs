@@ -17,7 +17,9 @@ pub mod rooms;
 pub mod streams;
 pub mod to_device;
 
-pub use accounts::{AccountStatus, AccountStore, DeviceRecord, NewUser, SessionRecord, UserRecord};
+pub use accounts::{
+    AccountFlag, AccountStatus, AccountStore, DeviceRecord, EndSessions, NewUser, SessionRecord, UserRecord,
+};
 pub use backup::BackupStore;
 pub use keys::KeyStore;
 pub use media::{CompleteUpload, MediaContent, MediaLink, MediaRecord, MediaStore};

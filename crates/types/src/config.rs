@@ -59,6 +59,16 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// The media repository.
     pub media: MediaConfig,
+    /// Brute-force protection of logins.
+    pub login_protection: LoginProtectionConfig,
+    /// What passwords must contain.
+    pub password_policy: PasswordPolicyConfig,
+    /// What is kept of sessions.
+    pub sessions: SessionsConfig,
+    /// Server notices.
+    pub notices: NoticesConfig,
+    /// Privacy of the user directory and profiles.
+    pub directory: DirectoryConfig,
 }
 
 impl Default for Config {
@@ -77,6 +87,11 @@ impl Default for Config {
             encryption: EncryptionConfig::default(),
             limits: LimitsConfig::default(),
             media: MediaConfig::default(),
+            login_protection: LoginProtectionConfig::default(),
+            password_policy: PasswordPolicyConfig::default(),
+            sessions: SessionsConfig::default(),
+            notices: NoticesConfig::default(),
+            directory: DirectoryConfig::default(),
         }
     }
 }
@@ -498,5 +513,8 @@ fn describe(
     ConfigError::Invalid(message)
 }
 
+mod security;
 #[cfg(test)]
 mod tests;
+
+pub use security::{DirectoryConfig, LoginProtectionConfig, NoticesConfig, PasswordPolicyConfig, SessionsConfig};

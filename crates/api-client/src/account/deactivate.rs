@@ -11,13 +11,7 @@ pub(crate) async fn deactivate(
 ) -> ApiResult<deactivate::v3::Response> {
     let identity = request.identity()?.clone();
     require_password(&state, &identity, "deactivate", request.auth.as_ref())?;
-    // Leave every room first, so the other members see the account go.
-    for membership in state.store.user_memberships(&identity.user_id)? {
-        if let Err(error) = state.rooms.leave(&membership.room_id, &identity.user_id, None).await {
-            tracing::warn!(room_id = %membership.room_id, %error, "could not leave room during deactivation");
-        }
-    }
-    state.accounts.deactivate(&identity.user_id)?;
-    tracing::info!(user_id = %identity.user_id, "account deactivated");
+    let erase = request.erase;
+    state.deactivate_account(identity.user_id.as_str(), &identity.user_id, erase).await?;
     Ok(deactivate::v3::Response::new(ThirdPartyIdRemovalStatus::NoSupport))
 }

@@ -29,6 +29,12 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         [password_hashing]
         memory_kib = 64
         iterations = 1
+        [password_policy]
+        min_length = 1
+        [login_protection]
+        enabled = false
+        [notices]
+        new_login = false
         "#,
     )
     .expect("test config");

@@ -1,7 +1,7 @@
 //! Conformance: accounts, devices and sessions.
 
 use super::{device, is_conflict, new_user, user};
-use crate::{AccountStatus, NewUser, Storage};
+use crate::{AccountFlag, AccountStatus, EndSessions, NewUser, Storage};
 
 /// Accounts: creation, uniqueness, listing and every field setter.
 pub fn users(store: &dyn Storage) {
@@ -30,10 +30,20 @@ pub fn users(store: &dyn Storage) {
     assert_eq!(store.get_user(id).expect("get").expect("alice").password_hash, None);
     store.set_password_hash(id, Some("$argon2id$new")).expect("set password");
     assert_eq!(store.get_user(id).expect("get").expect("alice").password_hash.as_deref(), Some("$argon2id$new"));
-    for status in [AccountStatus::Locked, AccountStatus::Suspended, AccountStatus::Deactivated, AccountStatus::Active] {
-        store.set_account_status(id, status).expect("set status");
-        assert_eq!(store.get_user(id).expect("get").expect("alice").status, status);
-    }
+    // Locks and suspensions are independent flags; the effective state is the strongest.
+    let state = |store: &dyn Storage| {
+        let got = store.get_user(id).expect("get").expect("alice");
+        (got.status, got.locked, got.suspended)
+    };
+    assert!(store.set_account_flag(id, AccountFlag::Suspended, true).expect("suspend"));
+    assert_eq!(state(store), (AccountStatus::Suspended, false, true));
+    assert!(store.set_account_flag(id, AccountFlag::Locked, true).expect("lock"));
+    assert_eq!(state(store), (AccountStatus::Locked, true, true));
+    store.set_account_flag(id, AccountFlag::Locked, false).expect("unlock");
+    assert_eq!(state(store), (AccountStatus::Suspended, false, true), "unlocking keeps the suspension");
+    store.set_account_flag(id, AccountFlag::Suspended, false).expect("unsuspend");
+    assert_eq!(state(store), (AccountStatus::Active, false, false));
+    assert!(!store.set_account_flag(&user("@nobody:test"), AccountFlag::Locked, true).expect("lock"));
     store.set_displayname(id, Some("Alice A.")).expect("set displayname");
     store.set_avatar_url(id, Some("mxc://test/abc")).expect("set avatar");
     let got = store.get_user(id).expect("get").expect("alice");
@@ -60,9 +70,9 @@ pub fn sessions(store: &dyn Storage) {
     let dev = store.get_device(&alice, &d1).expect("get device").expect("DEV1 exists");
     assert_eq!((dev.display_name.as_deref(), dev.created_ts), (Some("Phone"), 2_000));
 
-    store.set_account_status(&alice, AccountStatus::Locked).expect("lock");
+    store.set_account_flag(&alice, AccountFlag::Locked, true).expect("lock");
     assert_eq!(store.find_session(b"tok1").expect("find").expect("session").status, AccountStatus::Locked);
-    store.set_account_status(&alice, AccountStatus::Active).expect("unlock");
+    store.set_account_flag(&alice, AccountFlag::Locked, false).expect("unlock");
 
     store.touch_device(&alice, &d1, Some("10.0.0.2"), Some("Element/1.0"), 3_000).expect("touch");
     let dev = store.get_device(&alice, &d1).expect("get device").expect("DEV1");
@@ -114,15 +124,19 @@ pub fn password_change_and_deactivation(store: &dyn Storage) {
     for (n, dev) in ["A", "B", "C"].into_iter().enumerate() {
         store.create_session(&alice, &device(dev), None, &[n as u8 + 1; 32], None, 1).expect("session");
     }
-    let ended = store.change_password(&alice, "$argon2id$new", Some(&device("A"))).expect("change");
+    let ended = store.change_password(&alice, "$argon2id$new", EndSessions::AllExcept(&device("A"))).expect("change");
     assert_eq!(ended, [device("B"), device("C")]);
     assert_eq!(store.get_user(&alice).expect("get").expect("user").password_hash.as_deref(), Some("$argon2id$new"));
     assert!(store.find_session(&[1; 32]).expect("find").is_some(), "the changing session survives");
     assert!(store.find_session(&[2; 32]).expect("find").is_none());
-    assert!(store.change_password(&alice, "$argon2id$newer", None).expect("change").is_empty(), "nothing ended");
+    assert!(
+        store.change_password(&alice, "$argon2id$newer", EndSessions::None).expect("change").is_empty(),
+        "nothing ended"
+    );
 
-    assert_eq!(store.deactivate_user(&alice).expect("deactivate"), [device("A")]);
+    store.set_displayname(&alice, Some("Alice")).expect("displayname");
+    assert_eq!(store.deactivate_user(&alice, false).expect("deactivate"), [device("A")]);
     let record = store.get_user(&alice).expect("get").expect("user");
-    assert_eq!((record.status, record.password_hash), (AccountStatus::Deactivated, None));
+    assert_eq!((record.status, record.password_hash, record.displayname), (AccountStatus::Deactivated, None, None));
     assert!(store.find_session(&[1; 32]).expect("find").is_none());
 }

@@ -101,7 +101,7 @@ async fn suspended_accounts_read_leave_and_redact_their_own_events_only() {
     ok(post(&app, &bob, &format!("/rooms/{room}/join"), json!({})).await).await;
     let own = send(&app, &bob, &room, "mine").await;
     let user = ruma::OwnedUserId::try_from(bob_id).unwrap();
-    app.services.store.set_account_status(&user, rempart_storage::AccountStatus::Suspended).unwrap();
+    app.services.store.set_account_flag(&user, rempart_storage::AccountFlag::Suspended, true).unwrap();
 
     let suspended = |result: &(StatusCode, Value)| assert_error(result, StatusCode::FORBIDDEN, "M_USER_SUSPENDED");
     suspended(&put(&app, &bob, &format!("/rooms/{room}/send/m.room.message/s1"), json!({ "body": "x" })).await);
