@@ -94,6 +94,28 @@ impl TestServer {
         self.dir.path().join("data")
     }
 
+    /// Runs the `rempart` command line against this server's configuration (its database and
+    /// data directory) and returns its standard output; fails when the command does.
+    pub fn cli(&self, args: &[&str]) -> Result<String> {
+        let mut command = Command::new(server_binary());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().to_ascii_uppercase().starts_with("REMPART_") {
+                command.env_remove(key);
+            }
+        }
+        let output = command
+            .args(args)
+            .arg("--config")
+            .arg(self.dir.path().join("rempart.toml"))
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("running rempart {args:?}"))?;
+        if !output.status.success() {
+            bail!("rempart {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
     async fn wait_until_ready(&mut self) -> Result<()> {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
         let versions = format!("{}/_matrix/client/versions", self.url());
