@@ -1,12 +1,13 @@
 //! Accounts, devices and access tokens ([`AccountStore`]).
 
 use rempart_storage::{
-    AccountFlag, AccountStatus, AccountStore, DeviceRecord, EndSessions, NewUser, Result, SessionRecord, UserRecord,
+    AccountFlag, AccountStatus, AccountStore, DeviceRecord, EndSessions, LAST_SEEN_GRANULARITY_MS, NewUser, Result,
+    SessionRecord, UserRecord,
 };
 use ruma::{DeviceId, OwnedDeviceId, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::{SqliteStore, backend, corrupt, keys, parse_id, to_i64, to_u64};
+use crate::{SqliteStore, backend, corrupt, keys, parse_id, sessions, to_i64, to_u64};
 
 /// The effective state of a `users` row: deactivated, else locked, else suspended, else active.
 const EFFECTIVE_STATUS: &str = "CASE WHEN status = 'deactivated' THEN 'deactivated' WHEN locked THEN 'locked'
@@ -14,14 +15,15 @@ const EFFECTIVE_STATUS: &str = "CASE WHEN status = 'deactivated' THEN 'deactivat
 
 fn user_columns() -> String {
     format!(
-        "user_id, password_hash, is_admin, {EFFECTIVE_STATUS}, displayname, avatar_url, created_ts, locked, suspended"
+        "user_id, password_hash, is_admin, {EFFECTIVE_STATUS}, displayname, avatar_url, created_ts, locked, suspended, \
+         erased"
     )
 }
 const DEVICE_COLUMNS: &str =
     "user_id, device_id, display_name, last_seen_ts, last_seen_ip, last_seen_user_agent, created_ts";
 
 /// A `users` row as read, before its fields are validated.
-type UserRow = (String, Option<String>, bool, String, Option<String>, Option<String>, i64, bool, bool);
+type UserRow = (String, Option<String>, bool, String, Option<String>, Option<String>, i64, bool, bool, bool);
 /// A `devices` row as read.
 type DeviceRow = (String, String, Option<String>, Option<i64>, Option<String>, Option<String>, i64);
 
@@ -36,11 +38,13 @@ fn read_user(row: &Row<'_>) -> rusqlite::Result<UserRow> {
         row.get(6)?,
         row.get(7)?,
         row.get(8)?,
+        row.get(9)?,
     ))
 }
 
 fn user_record(row: UserRow) -> Result<UserRecord> {
-    let (user_id, password_hash, is_admin, status, displayname, avatar_url, created_ts, locked, suspended) = row;
+    let (user_id, password_hash, is_admin, status, displayname, avatar_url, created_ts, locked, suspended, erased) =
+        row;
     Ok(UserRecord {
         user_id: parse_id(user_id, "user id")?,
         password_hash,
@@ -48,6 +52,7 @@ fn user_record(row: UserRow) -> Result<UserRecord> {
         status: parse_status(&status)?,
         locked,
         suspended,
+        erased,
         displayname,
         avatar_url,
         created_ts: to_u64(created_ts)?,
@@ -129,6 +134,15 @@ impl AccountStore for SqliteStore {
         })
     }
 
+    fn set_admin(&self, user_id: &UserId, admin: bool) -> Result<bool> {
+        self.write(|tx| {
+            let changed = tx
+                .prepare_cached("UPDATE users SET is_admin = ?2 WHERE user_id = ?1")
+                .and_then(|mut stmt| stmt.execute(params![user_id.as_str(), admin]));
+            Ok(changed.map_err(backend)? > 0)
+        })
+    }
+
     fn set_displayname(&self, user_id: &UserId, displayname: Option<&str>) -> Result<()> {
         self.write(|tx| update_user(tx, "UPDATE users SET displayname = ?2 WHERE user_id = ?1", user_id, displayname))
     }
@@ -160,6 +174,7 @@ impl AccountStore for SqliteStore {
                 params![user_id.as_str(), device_id.as_str(), display_name, now, ip],
             )
             .map_err(backend)?;
+            sessions::record_use(tx, user_id, device_id, ip, None, now)?;
             tx.execute(
                 "DELETE FROM access_tokens WHERE user_id = ?1 AND device_id = ?2",
                 params![user_id.as_str(), device_id.as_str()],
@@ -206,17 +221,25 @@ impl AccountStore for SqliteStore {
         now: u64,
     ) -> Result<()> {
         let now = to_i64(now)?;
+        let granularity = to_i64(LAST_SEEN_GRANULARITY_MS)?;
         self.write(|tx| {
-            // An unknown ip or user agent keeps the last one seen rather than erasing it.
+            // An unknown ip or user agent keeps the last one seen rather than erasing it. A device
+            // seen again from the same place within the granularity is left alone, so that most
+            // requests write nothing.
             tx.prepare_cached(
                 "UPDATE devices SET last_seen_ts = ?3,
                      last_seen_ip = coalesce(?4, last_seen_ip),
                      last_seen_user_agent = coalesce(?5, last_seen_user_agent)
-                 WHERE user_id = ?1 AND device_id = ?2",
+                 WHERE user_id = ?1 AND device_id = ?2
+                     AND (last_seen_ts IS NULL OR last_seen_ts <= ?3 - ?6
+                         OR last_seen_ip IS NOT coalesce(?4, last_seen_ip)
+                         OR last_seen_user_agent IS NOT coalesce(?5, last_seen_user_agent))",
             )
-            .and_then(|mut stmt| stmt.execute(params![user_id.as_str(), device_id.as_str(), now, ip, user_agent]))
+            .and_then(|mut stmt| {
+                stmt.execute(params![user_id.as_str(), device_id.as_str(), now, ip, user_agent, granularity])
+            })
             .map_err(backend)?;
-            Ok(())
+            sessions::record_use(tx, user_id, device_id, ip, user_agent, now)
         })
     }
 
@@ -302,6 +325,7 @@ impl AccountStore for SqliteStore {
             ];
             if erase {
                 statements.push("DELETE FROM account_data WHERE user_id = ?1");
+                statements.push("UPDATE users SET erased = 1 WHERE user_id = ?1");
             }
             for sql in statements {
                 tx.execute(sql, [user_id.as_str()]).map_err(backend)?;

@@ -1,27 +1,29 @@
 //! Rooms, memberships and aliases ([`RoomStore`]); event and state queries are delegated to
 //! [`crate::events`] and [`crate::state`].
 
-use rempart_storage::{Membership, MembershipRecord, NewEvent, NewRoom, Result, RoomRecord, RoomStore, StoredEvent};
+use rempart_storage::{
+    Membership, MembershipRecord, NewEvent, NewRoom, Result, RoomOverview, RoomRecord, RoomStore, StoredEvent,
+};
 use ruma::{
-    DeviceId, EventId, OwnedEventId, OwnedRoomAliasId, OwnedRoomId, OwnedUserId, RoomAliasId, RoomId, UserId,
-    events::StateEventType,
+    DeviceId, EventId, OwnedEventId, OwnedRoomAliasId, OwnedRoomId, OwnedUserId, RoomAliasId, RoomId, ServerName,
+    UserId, events::StateEventType,
 };
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 
 use crate::events::{self, EVENT_COLUMNS, query_event, query_events};
-use crate::{SqliteStore, backend, corrupt, parse_id, state, to_u64};
+use crate::{SqliteStore, backend, corrupt, parse_id, room_admin, state, to_u64};
 
 const ROOM_COLUMNS: &str = "room_id, version, creator, created_ts, published";
 const MEMBERSHIP_COLUMNS: &str = "room_id, user_id, membership, event_id, stream, forgotten";
 
-type RoomRow = (String, String, String, i64, bool);
+pub(crate) type RoomRow = (String, String, String, i64, bool);
 type MembershipRow = (String, String, String, String, i64, bool);
 
-fn read_room(row: &Row<'_>) -> rusqlite::Result<RoomRow> {
+pub(crate) fn read_room(row: &Row<'_>) -> rusqlite::Result<RoomRow> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
 }
 
-fn room_record((room_id, version, creator, created_ts, published): RoomRow) -> Result<RoomRecord> {
+pub(crate) fn room_record((room_id, version, creator, created_ts, published): RoomRow) -> Result<RoomRecord> {
     Ok(RoomRecord {
         room_id: parse_id(room_id, "room id")?,
         version: parse_id(version, "room version")?,
@@ -349,5 +351,35 @@ impl RoomStore for SqliteStore {
                 "room alias",
             )
         })
+    }
+
+    fn room_overviews(
+        &self,
+        only: Option<&RoomId>,
+        kinds: &[&str],
+        local_server: &ServerName,
+    ) -> Result<Vec<RoomOverview>> {
+        self.read(|tx| room_admin::overviews(tx, only.map(RoomId::as_str), kinds, local_server.as_str()))
+    }
+
+    fn purge_room(&self, room_id: &RoomId) -> Result<bool> {
+        self.write(|tx| room_admin::purge(tx, room_id.as_str()))
+    }
+
+    fn block_room(&self, room_id: &RoomId, blocked_by: &str, now: u64) -> Result<()> {
+        self.write(|tx| room_admin::block(tx, room_id.as_str(), blocked_by, now))
+    }
+
+    fn is_room_blocked(&self, room_id: &RoomId) -> Result<bool> {
+        self.read(|tx| room_admin::is_blocked(tx, room_id.as_str()))
+    }
+
+    fn notice_room(&self, user_id: &UserId) -> Result<Option<OwnedRoomId>> {
+        let room_id = self.read(|tx| room_admin::notice_room(tx, user_id.as_str()))?;
+        room_id.map(|id| parse_id(id, "room id")).transpose()
+    }
+
+    fn set_notice_room(&self, user_id: &UserId, room_id: &RoomId) -> Result<()> {
+        self.write(|tx| room_admin::set_notice_room(tx, user_id.as_str(), room_id.as_str()))
     }
 }

@@ -17,6 +17,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/005_pushers.sql"),
     include_str!("../migrations/006_media.sql"),
     include_str!("../migrations/007_account_flags.sql"),
+    include_str!("../migrations/008_room_blocks.sql"),
+    include_str!("../migrations/009_session_history.sql"),
+    include_str!("../migrations/010_user_erased.sql"),
 ];
 
 /// Brings the database up to the newest schema, in one transaction: a crash half way through

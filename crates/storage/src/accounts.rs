@@ -75,6 +75,8 @@ pub struct UserRecord {
     pub locked: bool,
     /// Whether the account is suspended.
     pub suspended: bool,
+    /// Whether the account was erased when it was deactivated.
+    pub erased: bool,
     /// Global display name.
     pub displayname: Option<String>,
     /// Global avatar `mxc://` URI.
@@ -140,6 +142,8 @@ pub trait AccountStore {
     fn set_password_hash(&self, user_id: &UserId, hash: Option<&str>) -> Result<()>;
     /// Turns a restriction on or off; returns whether the account exists.
     fn set_account_flag(&self, user_id: &UserId, flag: AccountFlag, on: bool) -> Result<bool>;
+    /// Grants or revokes server admin rights; returns whether the account exists.
+    fn set_admin(&self, user_id: &UserId, admin: bool) -> Result<bool>;
     /// Sets the global display name.
     fn set_displayname(&self, user_id: &UserId, displayname: Option<&str>) -> Result<()>;
     /// Sets the global avatar.

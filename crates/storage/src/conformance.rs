@@ -19,7 +19,9 @@ mod events;
 mod keys;
 mod media;
 mod pushers;
+mod room_admin;
 mod rooms;
+mod sessions;
 mod streams;
 mod to_device;
 
@@ -32,7 +34,9 @@ pub use events::{
 pub use keys::{cross_signing, device_lists, key_claims, key_uploads};
 pub use media::{media_async_uploads, media_links_and_deletion, media_uploads_and_quota};
 pub use pushers::{pushers_append, pushers_deletion, pushers_per_user};
+pub use room_admin::{notice_rooms, room_blocks, room_overviews, room_purge};
 pub use rooms::{aliases, memberships, room_with_alias, rooms, search, timelines};
+pub use sessions::{session_history, session_history_outlives_devices, session_history_pruning};
 pub use streams::{account_data, filters, presence, receipts, stream_is_shared};
 pub use to_device::{to_device_acknowledgement, to_device_queues, to_device_transaction_ids};
 
@@ -50,6 +54,8 @@ macro_rules! storage_conformance_tests {
             backup_versions, backup_key_replacement, backup_key_scopes,
             key_uploads, key_claims, cross_signing, device_lists, pushers_per_user, pushers_append,
             pushers_deletion, media_uploads_and_quota, media_async_uploads, media_links_and_deletion,
+            room_overviews, room_purge, room_blocks, notice_rooms,
+            session_history, session_history_pruning, session_history_outlives_devices,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

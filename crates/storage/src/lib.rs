@@ -14,6 +14,7 @@ pub mod keys;
 pub mod media;
 pub mod pushers;
 pub mod rooms;
+pub mod sessions;
 pub mod streams;
 pub mod to_device;
 
@@ -24,7 +25,10 @@ pub use backup::BackupStore;
 pub use keys::KeyStore;
 pub use media::{CompleteUpload, MediaContent, MediaLink, MediaRecord, MediaStore};
 pub use pushers::{PusherRecord, PusherStore};
-pub use rooms::{Membership, MembershipRecord, NewEvent, NewRoom, Redaction, RoomRecord, RoomStore, StoredEvent};
+pub use rooms::{
+    Membership, MembershipRecord, NewEvent, NewRoom, Redaction, RoomOverview, RoomRecord, RoomStore, StoredEvent,
+};
+pub use sessions::{LAST_SEEN_GRANULARITY_MS, SessionHistoryStore, SessionUse};
 pub use streams::{AccountDataRecord, PresenceState, PresenceUpdate, ReceiptRecord, StreamStore};
 pub use to_device::ToDeviceStore;
 
@@ -38,6 +42,7 @@ pub trait Storage:
     + BackupStore
     + PusherStore
     + MediaStore
+    + SessionHistoryStore
     + Send
     + Sync
     + 'static
@@ -53,6 +58,7 @@ impl<T> Storage for T where
         + BackupStore
         + PusherStore
         + MediaStore
+        + SessionHistoryStore
         + Send
         + Sync
         + 'static

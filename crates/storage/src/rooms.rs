@@ -1,11 +1,11 @@
 //! Rooms, their events, their state (as deduplicated state groups) and memberships.
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
 use rempart_types::pdu::Pdu;
 use ruma::{
     CanonicalJsonObject, DeviceId, EventId, OwnedDeviceId, OwnedEventId, OwnedRoomAliasId, OwnedRoomId, OwnedUserId,
-    RoomAliasId, RoomId, RoomVersionId, UserId, events::StateEventType,
+    RoomAliasId, RoomId, RoomVersionId, ServerName, UserId, events::StateEventType,
 };
 
 use crate::Result;
@@ -218,4 +218,42 @@ pub trait RoomStore {
     fn delete_alias(&self, alias: &RoomAliasId) -> Result<bool>;
     /// A room's local aliases.
     fn room_aliases(&self, room_id: &RoomId) -> Result<Vec<OwnedRoomAliasId>>;
+
+    /// What operators see of every room (or only of `only`), read in one snapshot: the record,
+    /// the contents of the current state events of the types in `kinds` with an empty state
+    /// key, and counts, members of `local_server` counting as local.
+    fn room_overviews(
+        &self,
+        only: Option<&RoomId>,
+        kinds: &[&str],
+        local_server: &ServerName,
+    ) -> Result<Vec<RoomOverview>>;
+    /// Deletes a room and everything stored about it (events, state groups, current state,
+    /// memberships, extremities, aliases, receipts, room account data, media links, the notice
+    /// room mapping) in one transaction. False when the room is unknown. A block survives.
+    fn purge_room(&self, room_id: &RoomId) -> Result<bool>;
+    /// Blocks a room id for good: joins, invites and knocks are refused. Blocking twice keeps
+    /// the first record; the room need not exist.
+    fn block_room(&self, room_id: &RoomId, blocked_by: &str, now: u64) -> Result<()>;
+    /// Whether a room id is blocked.
+    fn is_room_blocked(&self, room_id: &RoomId) -> Result<bool>;
+    /// The user's server notices room, if one was created.
+    fn notice_room(&self, user_id: &UserId) -> Result<Option<OwnedRoomId>>;
+    /// Records the user's server notices room (replacing any previous one).
+    fn set_notice_room(&self, user_id: &UserId, room_id: &RoomId) -> Result<()>;
+}
+
+/// What the admin API shows of a room without reading its timeline.
+#[derive(Debug, Clone)]
+pub struct RoomOverview {
+    /// The room.
+    pub record: RoomRecord,
+    /// Content of each requested state event type (empty state key) the room has, by type.
+    pub state: BTreeMap<String, serde_json::Value>,
+    /// How many entries the current state has.
+    pub state_events: u64,
+    /// Members currently joined.
+    pub joined_members: u64,
+    /// Members of this server currently joined.
+    pub joined_local_members: u64,
 }

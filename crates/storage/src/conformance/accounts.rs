@@ -17,6 +17,7 @@ pub fn users(store: &dyn Storage) {
     assert_eq!(got.displayname.as_deref(), Some("alice"));
     assert_eq!(got.avatar_url, None);
     assert_eq!(got.created_ts, 1_000, "the failed second create changed nothing");
+    assert!(!got.erased);
     assert!(store.get_user(&user("@nobody:test")).expect("get").is_none());
 
     store.create_user(&NewUser { is_admin: true, ..new_user("@bob:test") }, 1_000).expect("create bob");
@@ -52,6 +53,11 @@ pub fn users(store: &dyn Storage) {
     store.set_avatar_url(id, None).expect("clear avatar");
     let got = store.get_user(id).expect("get").expect("alice");
     assert_eq!((got.displayname, got.avatar_url), (None, None));
+    assert!(store.set_admin(id, true).expect("promote"));
+    assert!(store.get_user(id).expect("get").expect("alice").is_admin);
+    assert!(store.set_admin(id, false).expect("demote"));
+    assert!(!store.get_user(id).expect("get").expect("alice").is_admin);
+    assert!(!store.set_admin(&user("@nobody:test"), true).expect("promote"), "an unknown account is reported");
     assert!(!store.get_user(&user("@aaron:test")).expect("get").expect("aaron").is_admin, "others untouched");
 }
 
@@ -138,5 +144,8 @@ pub fn password_change_and_deactivation(store: &dyn Storage) {
     assert_eq!(store.deactivate_user(&alice, false).expect("deactivate"), [device("A")]);
     let record = store.get_user(&alice).expect("get").expect("user");
     assert_eq!((record.status, record.password_hash, record.displayname), (AccountStatus::Deactivated, None, None));
+    assert!(!record.erased, "deactivated without erasing");
+    store.deactivate_user(&alice, true).expect("erase");
+    assert!(store.get_user(&alice).expect("get").expect("user").erased);
     assert!(store.find_session(&[1; 32]).expect("find").is_none());
 }
