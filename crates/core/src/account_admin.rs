@@ -4,7 +4,7 @@
 //! each is reported to the audit hook with who did it.
 
 use rempart_storage::{AccountFlag, Membership, UserRecord};
-use ruma::UserId;
+use ruma::{OwnedUserId, UserId};
 
 use crate::{CoreError, Result, Services, audit::AuditEvent};
 
@@ -16,8 +16,40 @@ impl Services {
         self.store.get_user(user_id)?.ok_or_else(|| CoreError::NotFound(format!("no such user {user_id}")))
     }
 
-    fn record_admin_action(&self, actor: Actor<'_>, action: &str, target: &UserId) {
+    /// Reports an operator's action on an account to the audit hook.
+    pub fn record_admin_action(&self, actor: Actor<'_>, action: &str, target: &UserId) {
         self.audit.record(&AuditEvent::AdminAction { actor, action, target: target.as_str() });
+    }
+
+    /// Creates an account on an operator's behalf (admin API, shared-secret registration), with
+    /// a display name other than the local part if given.
+    pub async fn create_account(
+        &self,
+        actor: Actor<'_>,
+        localpart: &str,
+        password: Option<&str>,
+        is_admin: bool,
+        displayname: Option<&str>,
+    ) -> Result<OwnedUserId> {
+        // Checked before the account exists, so that a bad name cannot leave it half made.
+        if displayname.is_some_and(|d| d.len() > 256) {
+            return Err(CoreError::BadJson("display name is longer than 256 bytes".into()));
+        }
+        let user_id = self.accounts.create_user(localpart, password, is_admin)?;
+        self.record_admin_action(actor, "user.create", &user_id);
+        if let Some(displayname) = displayname.filter(|d| *d != localpart) {
+            self.set_displayname(&user_id, Some(displayname).filter(|d| !d.is_empty())).await?;
+        }
+        Ok(user_id)
+    }
+
+    /// Grants or revokes server admin rights.
+    pub fn set_admin(&self, actor: Actor<'_>, user_id: &UserId, is_admin: bool) -> Result<()> {
+        if !self.store.set_admin(user_id, is_admin)? {
+            return Err(CoreError::NotFound(format!("no such user {user_id}")));
+        }
+        self.record_admin_action(actor, if is_admin { "user.grant_admin" } else { "user.revoke_admin" }, user_id);
+        Ok(())
     }
 
     /// Locks or unlocks an account. A lock ends every open long-polling sync of the user at

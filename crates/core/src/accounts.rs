@@ -66,6 +66,20 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// The one answer to a wrong password or an unknown account.
+pub(crate) fn invalid_credentials() -> CoreError {
+    CoreError::Forbidden("invalid username or password".into())
+}
+
+/// Refuses logins (with the right password) to locked and deactivated accounts.
+pub(crate) fn ensure_may_log_in(user: UserRecord) -> Result<UserRecord> {
+    match user.status {
+        AccountStatus::Deactivated => Err(CoreError::Forbidden("this account has been deactivated".into())),
+        AccountStatus::Locked => Err(CoreError::UserLocked),
+        AccountStatus::Active | AccountStatus::Suspended => Ok(user),
+    }
+}
+
 fn random_device_id() -> OwnedDeviceId {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let bytes: [u8; 10] = rand::random();
@@ -102,6 +116,13 @@ impl Accounts {
             .map_err(|e| CoreError::Internal(format!("password hashing failed: {e}")))
     }
 
+    /// Hashes a password being set, after checking it against the password policy: every path
+    /// that sets a password comes through here, so none can skip the policy.
+    fn hash_new_password(&self, password: &str) -> Result<String> {
+        crate::password_policy::check(&self.config.password_policy, password)?;
+        self.hash_password(password)
+    }
+
     /// Checks a password against a stored hash (parameters come from the hash itself).
     pub fn password_matches(&self, password: &str, hash: &str) -> bool {
         let Ok(parsed) = PasswordHash::new(hash) else { return false };
@@ -134,7 +155,7 @@ impl Accounts {
     /// Creates an account.
     pub fn create_user(&self, localpart: &str, password: Option<&str>, is_admin: bool) -> Result<OwnedUserId> {
         let user_id = self.user_id_for_localpart(localpart)?;
-        let password_hash = password.map(|p| self.hash_password(p)).transpose()?;
+        let password_hash = password.map(|p| self.hash_new_password(p)).transpose()?;
         let user =
             NewUser { user_id: user_id.clone(), password_hash, is_admin, displayname: Some(localpart.to_owned()) };
         match self.store.create_user(&user, now_millis()) {
@@ -166,22 +187,20 @@ impl Accounts {
     /// Checks a password login; the same error for unknown users and wrong passwords so that
     /// logins cannot be used to enumerate accounts.
     pub fn check_password_login(&self, user_id: &UserId, password: &str) -> Result<UserRecord> {
-        let invalid = || CoreError::Forbidden("invalid username or password".into());
+        ensure_may_log_in(self.verify_password(user_id, password)?.ok_or_else(invalid_credentials)?)
+    }
+
+    /// The account, if `password` is its password; `None` alike for a wrong password and an
+    /// unknown account. Account state is not looked at.
+    pub fn verify_password(&self, user_id: &UserId, password: &str) -> Result<Option<UserRecord>> {
         let user = self.store.get_user(user_id)?;
         let Some((user, hash)) = user.and_then(|u| u.password_hash.clone().map(|h| (u, h))) else {
             // Spend the same Argon2 time as for a real account, so that response times do not
             // tell which accounts exist.
             self.password_matches(password, self.dummy_hash()?);
-            return Err(invalid());
+            return Ok(None);
         };
-        if !self.password_matches(password, &hash) {
-            return Err(invalid());
-        }
-        match user.status {
-            AccountStatus::Deactivated => Err(CoreError::Forbidden("this account has been deactivated".into())),
-            AccountStatus::Locked => Err(CoreError::UserLocked),
-            AccountStatus::Active | AccountStatus::Suspended => Ok(user),
-        }
+        Ok(self.password_matches(password, &hash).then_some(user))
     }
 
     /// Resolves a bearer token into an identity, enforcing account state. This is the one place
@@ -229,7 +248,7 @@ impl Accounts {
 
     /// Changes the password; other sessions end unless `keep_other_devices`.
     pub fn change_password(&self, identity: &Identity, new_password: &str, keep_other_devices: bool) -> Result<()> {
-        let hash = self.hash_password(new_password)?;
+        let hash = self.hash_new_password(new_password)?;
         let end = if keep_other_devices { EndSessions::None } else { EndSessions::AllExcept(&identity.device_id) };
         if !self.store.change_password(&identity.user_id, &hash, end)?.is_empty() {
             self.notifier.notify();
@@ -240,7 +259,7 @@ impl Accounts {
     /// Sets a password for an account (an operator's reset); with `logout_devices`, every
     /// session ends in the same transaction.
     pub fn set_password(&self, user_id: &UserId, new_password: &str, logout_devices: bool) -> Result<()> {
-        let hash = self.hash_password(new_password)?;
+        let hash = self.hash_new_password(new_password)?;
         let end = if logout_devices { EndSessions::All } else { EndSessions::None };
         let ended = self.store.change_password(user_id, &hash, end)?;
         if !ended.is_empty() {

@@ -12,20 +12,27 @@ mod error;
 pub mod events;
 pub mod filter;
 pub mod keys;
+pub mod login_protection;
 pub mod media;
+pub mod notices;
 pub mod notifier;
+pub mod password_policy;
 pub mod presence;
 pub mod profile;
 pub mod push;
 pub mod pushers;
 pub mod ratelimit;
+pub mod read_budget;
 pub mod receipts;
+pub mod room_admin;
 pub mod rooms;
+pub mod shared_secret;
 pub mod signing;
 pub mod sync;
 pub mod to_device;
 pub mod typing;
 pub mod uia;
+pub mod user_directory;
 
 use std::sync::Arc;
 
@@ -55,6 +62,16 @@ pub struct Services {
     pub notifier: Arc<notifier::Notifier>,
     /// Write rate limits.
     pub rate_limiter: ratelimit::RateLimiter,
+    /// Server notices.
+    pub notices: notices::Notices,
+    /// Outcomes of recent room deletions, for the admin API's status endpoints.
+    pub room_deletions: room_admin::RoomDeletions,
+    /// Brute-force protection of password checks.
+    pub login_protection: login_protection::LoginProtection,
+    /// Per-account budget of user-directory searches and profile lookups.
+    pub read_budget: read_budget::ReadBudget,
+    /// Nonces of shared-secret registration.
+    pub shared_secret: shared_secret::SharedSecretRegistration,
     /// Serialises read-modify-write updates of account data documents (push rules, tags), so
     /// that two concurrent changes (Element mutes a room with a delete and an add at once)
     /// cannot overwrite each other.
@@ -89,6 +106,11 @@ impl Services {
             audit,
             typing: Arc::new(typing::Typing::default()),
             rate_limiter: ratelimit::RateLimiter::new(&config.rate_limits),
+            notices: notices::Notices::default(),
+            room_deletions: room_admin::RoomDeletions::default(),
+            login_protection: login_protection::LoginProtection::new(&config.login_protection),
+            read_budget: read_budget::ReadBudget::new(config.directory.reads_per_hour),
+            shared_secret: shared_secret::SharedSecretRegistration::new(config.registration.shared_secret.clone()),
             account_data_updates: std::sync::Mutex::new(()),
             notifier,
             store,

@@ -1,16 +1,12 @@
-//! Discovering other users: presence (online / unavailable / offline with a status message)
-//! and the user directory search. Both follow the same rule: a user learns about users they
-//! share a room with (and, for the directory, users in public rooms), never about the whole
-//! platform.
+//! Presence: online / unavailable / offline with a status message. A user learns the presence
+//! of the users they share a room with, never of the whole platform (the user directory, with
+//! its own discovery rule, is in `user_directory`).
 //!
 //! With presence disabled in the configuration nothing is stored: everyone reads as `offline`
 //! and updates are accepted and ignored, as Synapse does.
 
-use std::collections::BTreeSet;
-
-use rempart_storage::AccountStatus;
 use rempart_types::time::now_millis;
-use ruma::{OwnedUserId, UserId};
+use ruma::UserId;
 
 use crate::{CoreError, Result, Services};
 
@@ -39,9 +35,6 @@ pub fn effective_presence(stored: &str, last_active: u64, now: u64) -> &str {
 /// Longest status message accepted.
 const MAX_STATUS_MSG_BYTES: usize = 1024;
 
-/// Most results a directory search returns, whatever the client asks.
-const MAX_SEARCH_LIMIT: usize = 50;
-
 /// A user's presence as another user may see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PresenceView {
@@ -53,17 +46,6 @@ pub struct PresenceView {
     pub last_active_ago: Option<u64>,
     /// Whether the user is active now.
     pub currently_active: bool,
-}
-
-/// One user directory hit.
-#[derive(Debug, Clone)]
-pub struct DirectoryUser {
-    /// The user.
-    pub user_id: OwnedUserId,
-    /// Global display name.
-    pub displayname: Option<String>,
-    /// Global avatar.
-    pub avatar_url: Option<String>,
 }
 
 impl Services {
@@ -134,39 +116,6 @@ impl Services {
             }
             None => offline,
         })
-    }
-
-    /// Searches the user directory: users whose id or display name contains `term`
-    /// (case-insensitive), among users who share a room with `searcher` or are joined to a
-    /// public room. Deactivated accounts are never listed. Returns at most `limit` users
-    /// (capped at 50) and whether more matched.
-    pub fn search_users(&self, searcher: &UserId, term: &str, limit: usize) -> Result<(Vec<DirectoryUser>, bool)> {
-        let term = term.trim().to_lowercase();
-        if term.is_empty() {
-            return Ok((vec![], false));
-        }
-        let limit = limit.min(MAX_SEARCH_LIMIT);
-        let mut candidates: BTreeSet<OwnedUserId> = self.store.users_sharing_rooms(searcher)?.into_iter().collect();
-        candidates.extend(self.store.users_in_public_rooms()?);
-        let mut results = vec![];
-        let mut limited = false;
-        for user_id in candidates {
-            let Some(user) = self.store.get_user(&user_id)? else { continue };
-            if user.status == AccountStatus::Deactivated {
-                continue;
-            }
-            let id_matches = user_id.as_str().to_lowercase().contains(&term);
-            let name_matches = user.displayname.as_deref().is_some_and(|name| name.to_lowercase().contains(&term));
-            if !id_matches && !name_matches {
-                continue;
-            }
-            if results.len() == limit {
-                limited = true;
-                break;
-            }
-            results.push(DirectoryUser { user_id, displayname: user.displayname, avatar_url: user.avatar_url });
-        }
-        Ok((results, limited))
     }
 }
 

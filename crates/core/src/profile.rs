@@ -1,5 +1,16 @@
-//! Global profiles (display name, avatar), propagated to the user's rooms on change.
+//! Global profiles (display name, avatar), propagated to the user's rooms on change, and who
+//! may read them.
+//!
+//! Reading another user's profile follows the discovery rule of `user_directory` (unless
+//! `[directory] profile_requires_shared_room = false`): a user who may not discover the target
+//! gets 403 `M_FORBIDDEN`, whether or not the account exists, so the endpoint tells strangers
+//! nothing, not even that an account exists (Synapse answers the same with
+//! `limit_profile_requests_to_users_who_share_rooms`, and Element still lets its user invite
+//! the id, where a 404 would make it warn that the user may not exist). A target the user may
+//! discover but that is locked or deactivated has no profile to show: 404 `M_NOT_FOUND`. Every
+//! lookup of another user, answered or not, spends one read of the requester's read budget.
 
+use rempart_storage::AccountStatus;
 use ruma::UserId;
 
 use crate::{CoreError, Result, Services};
@@ -19,7 +30,29 @@ impl Services {
         let user = self
             .store
             .get_user(user_id)?
-            .filter(|u| u.status != rempart_storage::AccountStatus::Deactivated)
+            .filter(|u| u.status != AccountStatus::Deactivated)
+            .ok_or_else(|| CoreError::NotFound("profile not found".into()))?;
+        Ok(Profile { displayname: user.displayname, avatar_url: user.avatar_url })
+    }
+
+    /// `target`'s profile as `requester` may read it (see the module documentation); one's own
+    /// profile is always readable and costs nothing.
+    pub fn profile_for(&self, requester: &UserId, target: &UserId) -> Result<Profile> {
+        if requester == target {
+            return self.profile(target);
+        }
+        self.read_budget.spend(requester)?;
+        if self.config.directory.profile_requires_shared_room && !self.may_discover(requester, target)? {
+            return Err(CoreError::Forbidden(
+                "this profile is not available: profiles are shown to users who share a room with their owner, \
+                 or when the owner is in a public room"
+                    .into(),
+            ));
+        }
+        let user = self
+            .store
+            .get_user(target)?
+            .filter(|u| matches!(u.status, AccountStatus::Active | AccountStatus::Suspended))
             .ok_or_else(|| CoreError::NotFound("profile not found".into()))?;
         Ok(Profile { displayname: user.displayname, avatar_url: user.avatar_url })
     }

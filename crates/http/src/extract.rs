@@ -10,7 +10,7 @@ use axum::{
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use rempart_core::accounts::Identity;
+use rempart_core::{accounts::Identity, login_protection::network_key};
 use ruma::api::{
     IncomingRequest, IncomingRequestExt,
     auth_scheme::{
@@ -215,12 +215,15 @@ where
         // write (room creation, invites, state changes), which the spec leaves to servers.
         let is_write = matches!(T::METHOD, http::Method::POST | http::Method::PUT | http::Method::DELETE);
         if T::RATE_LIMITED || is_write {
-            let key = match (&identity, client_ip(&parts, &state.config.listen.trusted_proxies)) {
-                (Some(identity), _) => identity.user_id.to_string(),
-                (None, Some(ip)) => ip,
-                (None, None) => "unknown".to_owned(),
-            };
-            state.rate_limiter.check(&key)?;
+            // Both the account's bucket and the address's: an account cannot escape its limit
+            // by changing address, nor one address drive many accounts past theirs. The
+            // account's goes first, so an account over its own limit does not also drain the
+            // bucket it shares with others behind the same address.
+            if let Some(identity) = &identity {
+                state.rate_limiter.check(identity.user_id.as_str())?;
+            }
+            let address = client_ip(&parts, &state.config.listen.trusted_proxies);
+            state.rate_limiter.check(&address.as_deref().map_or_else(|| "unknown".to_owned(), network_key))?;
         }
 
         let has_json_body = !bytes.is_empty() && matches!(parts.method, http::Method::POST | http::Method::PUT);

@@ -38,6 +38,27 @@ impl Rooms {
         })
     }
 
+    /// Refuses joins, invites and knocks to a room an operator blocked, whether or not the
+    /// room still exists here: a blocked room never gains a member again.
+    fn ensure_not_blocked(&self, room_id: &RoomId) -> Result<()> {
+        if self.store.is_room_blocked(room_id)? {
+            return Err(CoreError::Forbidden("this room has been blocked by the server administrators".into()));
+        }
+        Ok(())
+    }
+
+    /// The block, for member events sent by any path (`/join`, `/invite`, `/knock`, or a member
+    /// event put directly as state).
+    pub(super) fn ensure_membership_allowed(&self, room_id: &RoomId, template: &EventTemplate) -> Result<()> {
+        if template.kind != TimelineEventType::RoomMember {
+            return Ok(());
+        }
+        match template.content.get("membership").and_then(Value::as_str) {
+            Some("join" | "invite" | "knock") => self.ensure_not_blocked(room_id),
+            _ => Ok(()),
+        }
+    }
+
     fn ensure_local_user_exists(&self, user_id: &UserId) -> Result<()> {
         if user_id.server_name() != self.config.server_name || self.store.get_user(user_id)?.is_none() {
             return Err(CoreError::NotFound(format!("user {user_id} does not exist")));
@@ -48,6 +69,7 @@ impl Rooms {
     /// Joins a room this shard hosts. The authorization rules refuse joins that the join rule
     /// does not allow; a room the user cannot know about looks the same as a missing one.
     pub async fn join(&self, room_id: &RoomId, user_id: &UserId, reason: Option<&str>) -> Result<OwnedRoomId> {
+        self.ensure_not_blocked(room_id)?;
         if self.store.get_room(room_id)?.is_none() {
             return Err(CoreError::NotFound("room not found".into()));
         }
@@ -72,6 +94,7 @@ impl Rooms {
         reason: Option<&str>,
         is_direct: bool,
     ) -> Result<Sent> {
+        self.ensure_not_blocked(room_id)?;
         // Only members may learn whether an account exists through an invite.
         if self.store.membership(room_id, sender)?.map(|m| m.membership) != Some(Membership::Join) {
             self.room(room_id)?;
@@ -132,6 +155,7 @@ impl Rooms {
 
     /// Knocks on a room whose join rule allows it.
     pub async fn knock(&self, room_id: &RoomId, user_id: &UserId, reason: Option<&str>) -> Result<OwnedRoomId> {
+        self.ensure_not_blocked(room_id)?;
         if self.store.get_room(room_id)?.is_none() {
             return Err(CoreError::NotFound("room not found".into()));
         }

@@ -148,6 +148,7 @@ impl Rooms {
         }
         let room = self.room(room_id)?;
         let rules = self.rules(&room)?;
+        self.ensure_membership_allowed(room_id, &template)?;
         if matches!(template.kind, TimelineEventType::RoomEncryption | TimelineEventType::RoomJoinRules) {
             policy::check(&template, &self.policy_state(room_id)?, self.config.encryption.allow_in_public_rooms)?;
         }
