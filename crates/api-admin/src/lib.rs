@@ -7,6 +7,11 @@
 //! request and response macros.
 
 mod media;
+mod register;
+mod rooms;
+mod server_notice;
+mod users;
+mod whois;
 
 use axum::Router;
 use rempart_core::{CoreError, accounts::Identity};
@@ -15,6 +20,9 @@ use rempart_http::{ApiResult, AppState};
 /// Every admin route, ready for [`rempart_http::finish_router`].
 pub fn routes() -> Router<AppState> {
     media::routes(Router::new())
+        .merge(whois::routes())
+        .merge(users::routes(register::routes(Router::new())))
+        .merge(server_notice::routes(rooms::routes(Router::new())))
 }
 
 /// The caller, who must be a server admin.

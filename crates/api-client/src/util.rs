@@ -3,6 +3,7 @@
 use rempart_core::{
     CoreError, Services,
     accounts::Identity,
+    login_protection::Origin,
     uia::{UiaStage, UiaSubmission},
 };
 use rempart_http::ApiError;
@@ -42,21 +43,35 @@ pub fn uia_submission(auth: Option<&AuthData>, server_name: &ServerName) -> UiaS
 
 /// Runs user-interactive authentication by password for a sensitive action of `identity`
 /// (`purpose` names the endpoint, so a completed session cannot be replayed elsewhere).
+/// Password submissions go through the brute-force protection, so that a stolen token does not
+/// give unlimited guesses at the account's password.
 pub fn require_password(
     state: &Services,
     identity: &Identity,
     purpose: &str,
     auth: Option<&AuthData>,
 ) -> Result<(), ApiError> {
-    state.uia.authorize(
+    let attempt = match auth {
+        Some(AuthData::Password(_)) => Some(state.login_protection.begin(&identity.user_id, Origin::OwnSession)?),
+        _ => None,
+    };
+    let result = state.uia.authorize(
         purpose,
         uia_submission(auth, &state.config.server_name),
         &[&["m.login.password"]],
         Some(&identity.user_id),
         &state.accounts,
         &[],
-    )?;
-    Ok(())
+    );
+    if let Some(attempt) = attempt {
+        match &result {
+            Ok(()) => attempt.succeeded(),
+            // The stage was refused: a wrong password (the only stage offered here).
+            Err(CoreError::UiaRequired(body)) if body.get("errcode").is_some() => attempt.failed(),
+            Err(_) => drop(attempt),
+        }
+    }
+    result.map_err(Into::into)
 }
 
 /// The query parameter naming files an event links explicitly (MSC3911, unstable prefix):

@@ -16,7 +16,8 @@ pub(crate) async fn login(state: AppState, request: Ruma<login::v3::Request>) ->
     if user_id.server_name() != state.config.server_name {
         return Err(CoreError::Forbidden("invalid username or password".into()).into());
     }
-    let user = state.accounts.check_password_login(&user_id, &password.password)?;
+    let user = state.password_login(&user_id, &password.password, request.ip.as_deref())?;
+    let new_device = state.login_is_new_device(&user.user_id, body.device_id.as_deref());
     let session = state.accounts.issue_session(
         &user.user_id,
         body.device_id.clone(),
@@ -24,5 +25,6 @@ pub(crate) async fn login(state: AppState, request: Ruma<login::v3::Request>) ->
         request.ip.as_deref(),
     )?;
     tracing::info!(user_id = %user.user_id, device_id = %session.device_id, "login");
+    state.notify_new_login(&session.user_id, &session.device_id, request.ip.as_deref(), new_device).await;
     Ok(login::v3::Response::new(session.user_id, session.access_token, session.device_id))
 }

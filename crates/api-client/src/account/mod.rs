@@ -6,6 +6,7 @@ mod login;
 mod login_flows;
 mod logout;
 mod logout_all;
+mod password_policy;
 mod register;
 mod register_available;
 mod whoami;
@@ -23,5 +24,6 @@ pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
         .ruma_route(logout_all::logout_all)
         .ruma_route(whoami::whoami)
         .ruma_route(change_password::change_password)
+        .ruma_route(password_policy::password_policy)
         .ruma_route(deactivate::deactivate)
 }

@@ -13,7 +13,7 @@ pub(crate) async fn register(
 ) -> ApiResult<register::v3::Response> {
     let body = &request.body;
     if body.kind == RegistrationKind::Guest {
-        return Err(CoreError::Forbidden("guest access is not allowed on this server".into()).into());
+        return Err(CoreError::Forbidden("guest access is disabled on this server".into()).into());
     }
     let flows: &[&[&str]] = match state.config.registration.mode {
         RegistrationMode::Disabled => {
@@ -32,9 +32,8 @@ pub(crate) async fn register(
         return Err(CoreError::UserInUse.into());
     }
     let password = body.password.as_deref().ok_or_else(|| CoreError::BadJson("a password is required".into()))?;
-    if password.is_empty() {
-        return Err(CoreError::WeakPassword("the password must not be empty".into()).into());
-    }
+    // Before authentication too, as Synapse does: a weak password is known before any stage.
+    rempart_core::password_policy::check(&state.config.password_policy, password)?;
     state.uia.authorize(
         "register",
         uia_submission(body.auth.as_ref(), &state.config.server_name),

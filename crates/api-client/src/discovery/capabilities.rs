@@ -7,13 +7,13 @@ use ruma::{
     RoomVersionId,
     api::client::discovery::get_capabilities::{
         self,
-        v3::{Capabilities, RoomVersionStability, RoomVersionsCapability},
+        v3::{AccountModerationCapability, Capabilities, RoomVersionStability, RoomVersionsCapability},
     },
 };
 
 pub(crate) async fn get_capabilities(
     state: AppState,
-    _request: Ruma<get_capabilities::v3::Request>,
+    request: Ruma<get_capabilities::v3::Request>,
 ) -> ApiResult<get_capabilities::v3::Response> {
     let available: BTreeMap<RoomVersionId, RoomVersionStability> =
         rempart_state::SUPPORTED_VERSIONS.iter().map(|v| (v.clone(), RoomVersionStability::Stable)).collect();
@@ -28,5 +28,12 @@ pub(crate) async fn get_capabilities(
         capabilities.set_avatar_url.enabled = true;
     }
     capabilities.thirdparty_id_changes.enabled = false;
+    // MSC4323: only admins may lock and suspend accounts, so only they are told they can.
+    if request.identity.as_ref().is_some_and(|identity| identity.is_admin) {
+        capabilities.account_moderation = AccountModerationCapability::new(true, true);
+        capabilities
+            .set("uk.timedout.msc4323", serde_json::json!({ "suspend": true, "lock": true }))
+            .map_err(|e| rempart_core::CoreError::Internal(format!("capability: {e}")))?;
+    }
     Ok(get_capabilities::v3::Response::new(capabilities))
 }

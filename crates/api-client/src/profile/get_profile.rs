@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 
 pub(super) async fn get_profile(state: AppState, request: Ruma<Request>) -> ApiResult<Value> {
     // Public in the spec; members of the platform only here (see the module documentation).
-    request.identity()?;
-    let profile = state.profile(&request.user_id)?;
+    let identity = request.identity()?;
+    let profile = state.profile_for(&identity.user_id, &request.user_id)?;
     let mut body = Map::new();
     if let Some(displayname) = profile.displayname {
         body.insert("displayname".into(), displayname.into());

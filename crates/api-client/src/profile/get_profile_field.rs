@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 /// the legacy endpoints answer and every client understands), other fields are never set.
 pub(super) async fn get_profile_field(state: AppState, request: Ruma<Request>) -> ApiResult<Value> {
     // Public in the spec; members of the platform only here (see the module documentation).
-    request.identity()?;
-    let profile = state.profile(&request.user_id)?;
+    let identity = request.identity()?;
+    let profile = state.profile_for(&identity.user_id, &request.user_id)?;
     let value = match request.field {
         ProfileFieldName::DisplayName => profile.displayname,
         ProfileFieldName::AvatarUrl => profile.avatar_url,

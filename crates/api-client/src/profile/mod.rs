@@ -4,7 +4,8 @@
 //!
 //! Reads require an access token although the spec marks them public: the design makes
 //! profiles readable by authenticated members of the platform only (Synapse's
-//! `require_auth_for_profile_requests`).
+//! `require_auth_for_profile_requests`), and another user's profile only by those who may
+//! discover them, within a read budget (`rempart_core::profile`).
 
 mod delete_profile_field;
 mod get_profile;

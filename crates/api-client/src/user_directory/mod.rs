@@ -1,4 +1,5 @@
-//! The user directory: `POST /user_directory/search`.
+//! The user directory: `POST /user_directory/search`. Who can be found, the shortest term, the
+//! result cap and the read budget are decided in `rempart_core::user_directory`.
 
 mod search_users;
 
