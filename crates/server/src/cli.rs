@@ -47,6 +47,79 @@ pub enum Command {
         #[arg(long, short, global = true)]
         config: Option<PathBuf>,
     },
+    /// Administer accounts directly in the database (the server may be running).
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        action: UserCommand,
+        /// Configuration file (TOML).
+        #[arg(long, short, global = true)]
+        config: Option<PathBuf>,
+    },
+}
+
+/// `rempart user ...`: the operator's account actions, recorded in the audit log as `cli`.
+/// `USER` is a full user id (`@alice:server`) or a local part (`alice`).
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Refuse every request and login of the account (`M_USER_LOCKED`) and end its open syncs.
+    Lock {
+        /// The account.
+        user: String,
+    },
+    /// Restore a locked account's access, with the same sessions.
+    Unlock {
+        /// The account.
+        user: String,
+    },
+    /// Let the account read but not write (`M_USER_SUSPENDED`).
+    Suspend {
+        /// The account.
+        user: String,
+    },
+    /// Lift a suspension.
+    Unsuspend {
+        /// The account.
+        user: String,
+    },
+    /// Close the account for good: it leaves its rooms, every session and key is deleted.
+    Deactivate {
+        /// The account.
+        user: String,
+        /// Also delete its account data and every file it uploaded.
+        #[arg(long)]
+        erase: bool,
+    },
+    /// List accounts, one a line: user id, admin, state, creation time. Deactivated and
+    /// locked accounts are left out unless asked for, as in Synapse's admin API.
+    List {
+        /// Include deactivated accounts.
+        #[arg(long)]
+        deactivated: bool,
+        /// Include locked accounts.
+        #[arg(long)]
+        locked: bool,
+        /// Only server administrators.
+        #[arg(long)]
+        admins: bool,
+    },
+    /// Show the account's devices, deleted ones included, with every IP address and user agent
+    /// each was used from, and when.
+    Sessions {
+        /// The account.
+        user: String,
+    },
+    /// Set a new password (the password policy applies) and end every session.
+    ResetPassword {
+        /// The account.
+        user: String,
+        /// Read the password from this file (first line); otherwise from standard input.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        /// Keep the account's sessions instead of ending them.
+        #[arg(long)]
+        keep_devices: bool,
+    },
 }
 
 /// `rempart media ...`: the operator's media actions, recorded in the audit log as `cli`.

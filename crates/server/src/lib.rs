@@ -15,6 +15,7 @@ use rempart_types::config::Config;
 pub mod cli;
 pub mod example_config;
 pub mod media_admin;
+pub mod user_admin;
 
 /// Why a shard could not start.
 #[derive(Debug, thiserror::Error)]

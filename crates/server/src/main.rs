@@ -1,6 +1,6 @@
 //! The `rempart` binary.
 
-use std::{io::BufRead, net::SocketAddr, process::ExitCode};
+use std::{net::SocketAddr, process::ExitCode};
 
 use clap::Parser;
 use rempart_server::{
@@ -30,6 +30,9 @@ fn main() -> ExitCode {
         Command::Media { action, config } => Config::load(config.as_deref())
             .map_err(|e| e.to_string())
             .and_then(|config| rempart_server::media_admin::run(config, action)),
+        Command::User { action, config } => Config::load(config.as_deref())
+            .map_err(|e| e.to_string())
+            .and_then(|config| rempart_server::user_admin::run(config, action)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,11 +52,31 @@ fn serve(config_path: Option<&std::path::Path>) -> Result<(), String> {
         let listener =
             tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
         tracing::info!(%address, server_name = %services.config.server_name, "rempart is listening");
+        tokio::spawn(prune_session_history(std::sync::Arc::clone(&services)));
         axum::serve(listener, app(services).into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| e.to_string())
     })
+}
+
+/// How often session history older than `[sessions] history_days` is forgotten.
+const HISTORY_PRUNING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Forgets session history past its retention at start-up, then every hour.
+async fn prune_session_history(services: std::sync::Arc<rempart_core::Services>) {
+    let retention_ms = u64::from(services.config.sessions.history_days) * 24 * 60 * 60 * 1000;
+    let mut ticks = tokio::time::interval(HISTORY_PRUNING_INTERVAL);
+    loop {
+        ticks.tick().await;
+        let before = rempart_types::time::now_millis().saturating_sub(retention_ms);
+        let store = std::sync::Arc::clone(&services.store);
+        match tokio::task::spawn_blocking(move || store.prune_session_history(before)).await {
+            Ok(Ok(removed)) => tracing::debug!(removed, "pruned session history"),
+            Ok(Err(error)) => tracing::warn!(%error, "could not prune session history"),
+            Err(error) => tracing::warn!(%error, "session history pruning failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -81,19 +104,7 @@ fn create_user(
     password_file: Option<&std::path::Path>,
 ) -> Result<(), String> {
     let config = Config::load(config_path).map_err(|e| e.to_string())?;
-    let password = match password_file {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-        None => {
-            eprintln!("password for {name}:");
-            let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
-            line
-        }
-    };
-    let password = password.lines().next().unwrap_or_default().to_owned();
-    if password.is_empty() {
-        return Err("the password must not be empty".into());
-    }
+    let password = rempart_server::user_admin::read_password(password_file, name)?;
     let services = build_services(config).map_err(|e| e.to_string())?;
     let user_id = services.accounts.create_user(name, Some(&password), admin).map_err(|e| e.to_string())?;
     println!("created {user_id}{}", if admin { " (admin)" } else { "" });

@@ -53,7 +53,7 @@ async fn environment_overrides_and_create_user() {
     .unwrap();
 
     let password = dir.path().join("pw");
-    std::fs::write(&password, "s3cret-pass\n").unwrap();
+    std::fs::write(&password, "s3cret-passphrase\n").unwrap();
     let output = rempart()
         .args(["create-user", "root", "--admin", "--password-file"])
         .arg(&password)
@@ -81,7 +81,7 @@ async fn environment_overrides_and_create_user() {
         .spawn()
         .unwrap();
     let login =
-        r#"{"type":"m.login.password","identifier":{"type":"m.id.user","user":"root"},"password":"s3cret-pass"}"#;
+        r#"{"type":"m.login.password","identifier":{"type":"m.id.user","user":"root"},"password":"s3cret-passphrase"}"#;
     let mut answer = None;
     for _ in 0..100 {
         if let Some(response) = post(port, "/_matrix/client/v3/login", login).await {

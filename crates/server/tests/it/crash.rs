@@ -64,7 +64,7 @@ async fn sigkill_mid_load_loses_nothing_acknowledged() {
     std::fs::write(
         &config,
         format!(
-            "data_dir = {:?}\n[listen]\naddress = \"127.0.0.1:{port}\"\n[registration]\nmode = \"open\"\n[rate_limits]\nenabled = false\n[password_hashing]\nmemory_kib = 64\niterations = 1\n",
+            "data_dir = {:?}\n[listen]\naddress = \"127.0.0.1:{port}\"\n[registration]\nmode = \"open\"\n[rate_limits]\nenabled = false\n[password_policy]\nmin_length = 1\n[password_hashing]\nmemory_kib = 64\niterations = 1\n",
             dir.path().join("data")
         ),
     )

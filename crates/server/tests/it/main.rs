@@ -2,6 +2,8 @@
 //! module per area.
 
 mod accounts;
+mod admin_rooms;
+mod admin_users;
 mod cli;
 mod concurrent_updates;
 mod crash;
@@ -11,10 +13,15 @@ mod errors;
 mod fuzz;
 mod key_backup;
 mod lazy_members;
+mod login_protection;
 mod media;
+mod notices;
+mod password_policy;
+mod privacy;
 mod pushers;
 mod rooms;
 mod search;
+mod sessions;
 mod state_leaks;
 mod support;
 mod to_device;

@@ -377,7 +377,8 @@ async fn profile_changes_reach_rooms() {
     );
     let (status, anonymous) = app.request(Method::GET, &format!("{V3}{displayname}"), None, None).await;
     assert_eq!((status, anonymous["errcode"].as_str()), (StatusCode::UNAUTHORIZED, Some("M_MISSING_TOKEN")));
-    assert_error(&get(&app, "/profile/@nobody:localhost", &bob).await, StatusCode::NOT_FOUND, "M_NOT_FOUND");
+    // An id that names no account is answered like a stranger (see tests/it/privacy.rs).
+    assert_error(&get(&app, "/profile/@nobody:localhost", &bob).await, StatusCode::FORBIDDEN, "M_FORBIDDEN");
     assert_error(
         &put(&app, &format!("/profile/{alice_id}/m.tz"), &alice, json!({ "m.tz": "Europe/Paris" })).await,
         StatusCode::FORBIDDEN,
