@@ -149,6 +149,11 @@ impl Accounts {
     /// Whether a localpart is free.
     pub fn is_available(&self, localpart: &str) -> Result<bool> {
         let user_id = self.user_id_for_localpart(localpart)?;
+        // The server-notices account is the server's own: nobody may register it and read
+        // every user's notices.
+        if localpart == self.config.notices.sender_localpart {
+            return Ok(false);
+        }
         Ok(self.store.get_user(&user_id)?.is_none())
     }
 

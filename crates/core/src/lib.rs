@@ -62,6 +62,8 @@ pub struct Services {
     pub notifier: Arc<notifier::Notifier>,
     /// Write rate limits.
     pub rate_limiter: ratelimit::RateLimiter,
+    /// Write rate limits per client address, for signed-in requests.
+    pub address_rate_limiter: ratelimit::RateLimiter,
     /// Server notices.
     pub notices: notices::Notices,
     /// Outcomes of recent room deletions, for the admin API's status endpoints.
@@ -105,7 +107,8 @@ impl Services {
             media: media::Media::new(Arc::clone(&store), blobs, Arc::clone(&config), Arc::clone(&audit)),
             audit,
             typing: Arc::new(typing::Typing::default()),
-            rate_limiter: ratelimit::RateLimiter::new(&config.rate_limits),
+            rate_limiter: ratelimit::RateLimiter::for_accounts(&config.rate_limits),
+            address_rate_limiter: ratelimit::RateLimiter::for_addresses(&config.rate_limits),
             notices: notices::Notices::default(),
             room_deletions: room_admin::RoomDeletions::default(),
             login_protection: login_protection::LoginProtection::new(&config.login_protection),

@@ -28,14 +28,25 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    /// A limiter following the configuration.
-    pub fn new(config: &RateLimitConfig) -> Self {
+    /// A limiter allowing `per_second` tokens per key with bursts of `burst`; a disabled one
+    /// (or one with no rate) lets everything through.
+    pub fn new(enabled: bool, per_second: f64, burst: u32) -> Self {
         Self {
-            enabled: config.enabled && config.per_second > 0.0,
-            per_second: config.per_second,
-            burst: f64::from(config.burst.max(1)),
+            enabled: enabled && per_second > 0.0,
+            per_second,
+            burst: f64::from(burst.max(1)),
             buckets: Mutex::default(),
         }
+    }
+
+    /// The general per-account write limiter of the configuration.
+    pub fn for_accounts(config: &RateLimitConfig) -> Self {
+        Self::new(config.enabled, config.per_second, config.burst)
+    }
+
+    /// The per-client-address write limiter of the configuration.
+    pub fn for_addresses(config: &RateLimitConfig) -> Self {
+        Self::new(config.enabled, config.address_per_second, config.address_burst)
     }
 
     /// Takes one token for `key`, or says how long to wait.
@@ -67,7 +78,7 @@ mod tests {
 
     #[test]
     fn burst_then_refusal_with_retry_hint() {
-        let limiter = RateLimiter::new(&RateLimitConfig { enabled: true, per_second: 1.0, burst: 3 });
+        let limiter = RateLimiter::new(true, 1.0, 3);
         for _ in 0..3 {
             limiter.check("@a:x").unwrap();
         }
@@ -80,7 +91,7 @@ mod tests {
 
     #[test]
     fn disabled_never_limits() {
-        let limiter = RateLimiter::new(&RateLimitConfig { enabled: false, per_second: 1.0, burst: 1 });
+        let limiter = RateLimiter::new(false, 1.0, 1);
         for _ in 0..100 {
             limiter.check("@a:x").unwrap();
         }

@@ -219,11 +219,17 @@ where
             // by changing address, nor one address drive many accounts past theirs. The
             // account's goes first, so an account over its own limit does not also drain the
             // bucket it shares with others behind the same address.
-            if let Some(identity) = &identity {
-                state.rate_limiter.check(identity.user_id.as_str())?;
-            }
+            // Anonymous writes (registration) get an account's budget per address; signed-in
+            // ones share a larger per-address budget, sized for many people behind one NAT.
             let address = client_ip(&parts, &state.config.listen.trusted_proxies);
-            state.rate_limiter.check(&address.as_deref().map_or_else(|| "unknown".to_owned(), network_key))?;
+            let address = address.as_deref().map_or_else(|| "unknown".to_owned(), network_key);
+            match &identity {
+                Some(identity) => {
+                    state.rate_limiter.check(identity.user_id.as_str())?;
+                    state.address_rate_limiter.check(&address)?;
+                }
+                None => state.rate_limiter.check(&address)?,
+            }
         }
 
         let has_json_body = !bytes.is_empty() && matches!(parts.method, http::Method::POST | http::Method::PUT);

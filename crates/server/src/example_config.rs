@@ -41,9 +41,14 @@ tokens = []
 # General per-user and per-IP limits on writes (messages, joins, invites, room creation,
 # registration). Turn off only for tests and benchmarks.
 enabled = true
-# Sustained writes per second, and the burst allowed above it.
+# Sustained writes per second per account, and the burst allowed above it. Anonymous writes
+# (registration) get this budget per client address.
 per_second = 5.0
 burst = 20
+# Signed-in writes per client address (IPv6: per /64), all accounts behind it together; raise it
+# for networks where many people share one outgoing address.
+address_per_second = 100.0
+address_burst = 400
 
 [password_hashing]
 # Argon2id cost. Lower only in test configurations.
@@ -89,9 +94,10 @@ pending_upload_lifetime_secs = 86400
 
 [login_protection]
 # Brute-force and credential-stuffing protection: after the free failures, each failed login
-# doubles the wait before the next attempt (429 M_LIMIT_EXCEEDED with retry_after_ms), per
-# account and per IP address. Independent of [rate_limits]; successful logins of other users
-# are never slowed down.
+# doubles the wait before the next attempt (429 M_LIMIT_EXCEEDED with retry_after_ms), counted
+# per (account, client address) and per client address (IPv6: per /64). An attack on an account
+# therefore never locks its owner out from another address. Behind a shared NAT address, raise
+# free_failures_per_ip: everyone behind it shares that count. Independent of [rate_limits].
 enabled = true
 free_failures_per_account = 5
 free_failures_per_ip = 20
@@ -125,7 +131,7 @@ min_search_chars = 3
 max_results = 20
 # Profiles of other users only for those who share a room or are in a public room.
 profile_requires_shared_room = true
-# Directory searches and profile lookups allowed per account and hour (429 beyond).
+# Directory searches and profile lookups allowed per account and hour (429 beyond; 0: no limit).
 reads_per_hour = 600
 "#;
 

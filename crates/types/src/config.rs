@@ -156,11 +156,16 @@ pub struct RateLimitConfig {
     pub per_second: f64,
     /// Burst of writes allowed above the sustained rate.
     pub burst: u32,
+    /// Sustained signed-in writes per second allowed per client address (IPv6: per /64), for
+    /// all the accounts behind it together; sized for a ministry behind one NAT address.
+    pub address_per_second: f64,
+    /// Burst of writes per client address above its sustained rate.
+    pub address_burst: u32,
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { enabled: true, per_second: 5.0, burst: 20 }
+        Self { enabled: true, per_second: 5.0, burst: 20, address_per_second: 100.0, address_burst: 400 }
     }
 }
 

@@ -108,11 +108,8 @@ impl Media {
         config: Arc<Config>,
         audit: Arc<dyn AuditSink>,
     ) -> Self {
-        let upload_limiter = RateLimiter::new(&rempart_types::config::RateLimitConfig {
-            enabled: config.rate_limits.enabled,
-            per_second: config.media.uploads_per_second,
-            burst: config.media.upload_burst,
-        });
+        let upload_limiter =
+            RateLimiter::new(config.rate_limits.enabled, config.media.uploads_per_second, config.media.upload_burst);
         Self {
             store,
             blobs,

@@ -219,6 +219,8 @@ async fn writes_are_limited_per_account_and_per_address() {
         c.rate_limits.enabled = true;
         c.rate_limits.per_second = 0.001;
         c.rate_limits.burst = 4;
+        c.rate_limits.address_per_second = 0.001;
+        c.rate_limits.address_burst = 4;
     })
     .await;
     let mut tokens = Vec::new();
