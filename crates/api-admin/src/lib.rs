@@ -1,10 +1,11 @@
 //! The admin API: the endpoints of Synapse's admin API that Rempart supports, under the same
-//! paths and with the same JSON, so that existing admin tools work. Every endpoint requires an
-//! access token of a server admin (`M_FORBIDDEN` for anyone else), and every action is
-//! reported to the audit hook.
+//! paths and with the same JSON, so that existing admin tools work, plus the spec's account
+//! moderation endpoints (MSC4323, `/_matrix/client/v1/admin/...`). Every endpoint requires an
+//! access token of a server admin (`M_FORBIDDEN` for anyone else) except shared-secret
+//! registration, which the MAC authenticates; every action is reported to the audit hook.
 //!
-//! These endpoints are not in the Matrix spec, so their types are declared here with ruma's
-//! request and response macros.
+//! The Synapse endpoints are not in the Matrix spec, so their types are declared here with
+//! ruma's request and response macros.
 
 mod media;
 mod register;
