@@ -9,8 +9,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::admin_rooms::{admin_token, login, ok};
-use crate::support::{TestApp, assert_error, encode, send_text};
+use crate::support::{TestApp, admin_token, assert_error, encode, login, ok, send_text};
 
 const NOTICE_PATH: &str = "/_synapse/admin/v1/send_server_notice";
 

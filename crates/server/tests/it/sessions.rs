@@ -15,7 +15,7 @@ use rempart_core::audit::{AuditEvent, AuditSink};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::support::{TestApp, assert_error, rempart_command};
+use crate::support::{TestApp, admin_token, assert_error, login, rempart_command};
 
 /// Records admin actions.
 #[derive(Default)]
@@ -42,18 +42,6 @@ async fn whoami_from(app: &TestApp, token: &str, peer: &str, forwarded: Option<&
     let mut request = builder.body(axum::body::Body::empty()).unwrap();
     request.extensions_mut().insert(ConnectInfo(SocketAddr::new(peer.parse().unwrap(), 41_000)));
     app.router.clone().oneshot(request).await.unwrap().status()
-}
-
-async fn login(app: &TestApp, user: &str, password: &str) -> (StatusCode, Value) {
-    let body = json!({ "type": "m.login.password", "identifier": { "type": "m.id.user", "user": user }, "password": password });
-    app.request(Method::POST, "/_matrix/client/v3/login", None, Some(body)).await
-}
-
-async fn admin_token(app: &TestApp) -> String {
-    app.services.accounts.create_user("root", Some("root-password"), true).expect("admin");
-    let (status, body) = login(app, "root", "root-password").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["access_token"].as_str().unwrap().to_owned()
 }
 
 /// `(ip, user_agent)` of every connection of one device in a whois answer.

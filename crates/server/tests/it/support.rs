@@ -174,3 +174,25 @@ pub fn rempart_command() -> std::process::Command {
     }
     command
 }
+
+/// Logs in with a password; the raw answer.
+pub async fn login(app: &TestApp, user: &str, password: &str) -> (StatusCode, Value) {
+    let body = json!({ "type": "m.login.password", "identifier": { "type": "m.id.user", "user": user }, "password": password });
+    app.request(Method::POST, "/_matrix/client/v3/login", None, Some(body)).await
+}
+
+/// Creates the server admin `@root:localhost` and returns its access token.
+pub async fn admin_token(app: &TestApp) -> String {
+    app.services.accounts.create_user("root", Some("root-password"), true).expect("admin");
+    let (status, body) = login(app, "root", "root-password").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"].as_str().expect("token").to_owned()
+}
+
+/// A request that must succeed; its body.
+pub async fn ok(app: &TestApp, method: Method, path: impl AsRef<str>, token: &str, body: Option<Value>) -> Value {
+    let path = path.as_ref();
+    let (status, response) = app.request(method.clone(), path, Some(token), body).await;
+    assert_eq!(status, StatusCode::OK, "{method} {path}: {response}");
+    response
+}

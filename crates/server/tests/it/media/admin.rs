@@ -8,15 +8,7 @@ use rempart_core::audit::{AuditEvent, AuditSink};
 use serde_json::json;
 
 use super::{download, join, plaintext_app, post_image, server_and_id, upload};
-use crate::support::{TestApp, rempart_command};
-
-async fn admin_token(app: &TestApp) -> String {
-    app.services.accounts.create_user("root", Some("root-password"), true).expect("admin");
-    let login = json!({ "type": "m.login.password", "identifier": { "type": "m.id.user", "user": "root" }, "password": "root-password" });
-    let (status, body) = app.request(Method::POST, "/_matrix/client/v3/login", None, Some(login)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["access_token"].as_str().expect("token").to_owned()
-}
+use crate::support::{TestApp, admin_token, rempart_command};
 
 #[tokio::test]
 async fn admins_quarantine_list_and_delete_files_and_nobody_else_may() {
