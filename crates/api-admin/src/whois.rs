@@ -1,5 +1,7 @@
-//! `GET /_synapse/admin/v1/whois/{userId}`: every session of a user with every IP address and
-//! user agent it was used from, and when, from the session history. Devices deleted since (a
+//! `GET /_synapse/admin/v1/whois/{userId}`, also served at the spec's
+//! `GET /_matrix/client/v3/admin/whois/{userId}` (same JSON; the spec lets servers keep it to
+//! admins): every session of a user with every IP address and user agent it was used from, and
+//! when, from the session history. Devices deleted since (a
 //! logout, a deactivation) are listed too, marked `deleted`, because their history is kept: that
 //! is what an operator investigating a hijacked account needs. The read is audited.
 
@@ -29,6 +31,8 @@ pub mod api {
         authentication: AccessToken,
         history: {
             unstable => "/_synapse/admin/v1/whois/{user_id}",
+            1.0 => "/_matrix/client/r0/admin/whois/{user_id}",
+            1.1 => "/_matrix/client/v3/admin/whois/{user_id}",
         }
     }
 

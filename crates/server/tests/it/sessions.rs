@@ -95,6 +95,11 @@ async fn whois_lists_every_address_and_agent_of_every_session_for_admins_only() 
     assert!(whois["devices"][first_device].get("deleted").is_none(), "{whois}");
 
     assert_eq!(whois["devices"][&second_device]["deleted"], true, "the logged-out device is listed: {whois}");
+    // The spec's path answers the same, to admins only.
+    let spec_path = format!("/_matrix/client/v3/admin/whois/{alice_id}");
+    assert_error(&app.request(Method::GET, &spec_path, Some(&alice), None).await, StatusCode::FORBIDDEN, "M_FORBIDDEN");
+    let (status, spec_whois) = app.request(Method::GET, &spec_path, Some(&root), None).await;
+    assert_eq!((status, &spec_whois["devices"]), (StatusCode::OK, &whois["devices"]), "{spec_whois}");
     assert!(connections(&whois, &second_device).contains(&(json!("192.0.2.20"), json!("Element X"))), "{whois}");
 
     let missing = app.request(Method::GET, "/_synapse/admin/v1/whois/@nobody:localhost", Some(&root), None).await;
@@ -103,7 +108,8 @@ async fn whois_lists_every_address_and_agent_of_every_session_for_admins_only() 
     assert_error(&malformed, StatusCode::BAD_REQUEST, "M_INVALID_PARAM");
 
     let records = recorder.0.lock().unwrap().clone();
-    assert_eq!(records, [format!("@root:localhost user.whois {alice_id}")], "only the admin's read is recorded");
+    let read = format!("@root:localhost user.whois {alice_id}");
+    assert_eq!(records, [read.clone(), read], "only the admin's two reads are recorded");
 }
 
 /// A configuration file for the CLI, pointing at the test shard's database.
