@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use crate::error::{BenchError, Result};
 use crate::matrix::{Registration, Server, User};
 use crate::report::PhaseReport;
-use crate::runner::{Outcome, run_jobs};
+use crate::runner::{Outcome, Tally, run_jobs};
 use crate::sampler::{PhaseMonitor, ServerProcess};
 
 /// Shared by the scenarios of one run.
@@ -29,6 +29,7 @@ pub struct Context {
     run_id: String,
     password: String,
     next_user: AtomicUsize,
+    next_txn: AtomicUsize,
 }
 
 impl Context {
@@ -52,6 +53,7 @@ impl Context {
             run_id: random(4),
             password: random(12),
             next_user: AtomicUsize::new(0),
+            next_txn: AtomicUsize::new(0),
         }
     }
 
@@ -64,6 +66,17 @@ impl Context {
     /// made it, which helps when reading the server's logs.
     pub fn username(&self, tag: &str) -> String {
         format!("rb{}_{tag}{}", self.run_id, self.next_user.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// A transaction ID used nowhere else in this run: servers deduplicate sends by
+    /// (session, transaction ID), so a reused one would send nothing.
+    pub fn txn_id(&self) -> String {
+        format!("rb{}t{}", self.run_id, self.next_txn.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Logs `user` in again: a new session, with its own device.
+    pub async fn login(&self, user: &User) -> Result<User> {
+        self.server.login(&user.user_id, &self.password).await
     }
 
     /// Registers a fresh user.
@@ -80,18 +93,54 @@ impl Context {
         deadline: Instant,
     ) -> Result<Vec<User>> {
         let ctx = Arc::clone(self);
-        let outcome = run_jobs(count, 4, deadline, move |_| {
+        let outcome = run_jobs(count, SETUP_CONCURRENCY, deadline, move |_| {
             let ctx = Arc::clone(&ctx);
             async move { ctx.register(tag).await }
         })
         .await;
-        if let Some(message) = outcome.errors.by_message.keys().next() {
-            return Err(BenchError::Options(format!("creating {count} users: {message}")));
+        all_or_fail(&format!("creating {count} users"), count, outcome)
+    }
+
+    /// Runs a measured phase whose operations `work` drives itself, sampling the server
+    /// meanwhile; `work` returns what it counted and anything the scenario needs afterwards.
+    /// What `work` returns is dropped only after the server's "after" sample, so it can keep
+    /// connections open until then.
+    pub async fn measure<X, Fut>(
+        &self,
+        name: impl Into<String>,
+        bytes_per_op: Option<u64>,
+        work: Fut,
+    ) -> Result<(PhaseReport, X)>
+    where
+        Fut: Future<Output = Result<(Tally, X)>>,
+    {
+        let monitor = self.process.map(PhaseMonitor::start).transpose()?;
+        let (tally, extra) = work.await?;
+        let usage = monitor.map(PhaseMonitor::finish).transpose()?;
+        Ok((PhaseReport::new(name.into(), &tally, bytes_per_op, usage), extra))
+    }
+
+    /// Waits until the server has been nearly idle (under 5 % of one CPU) for half a second,
+    /// for at most `cap`: long-polls just sent are then parked, not still being processed.
+    /// Without the server's pid there is nothing to watch, and it waits `cap`. Returns how long
+    /// it waited.
+    pub async fn settle(&self, cap: Duration) -> Result<Duration> {
+        const WINDOW: Duration = Duration::from_millis(500);
+        let started = Instant::now();
+        let Some(process) = self.process else {
+            tokio::time::sleep(cap).await;
+            return Ok(cap);
+        };
+        let mut last = process.sample()?.cpu_seconds;
+        while started.elapsed() < cap {
+            tokio::time::sleep(WINDOW).await;
+            let now = process.sample()?.cpu_seconds;
+            if now - last < 0.05 * WINDOW.as_secs_f64() {
+                break;
+            }
+            last = now;
         }
-        if outcome.outputs.len() < count {
-            return Err(BenchError::Options(format!("creating {count} users: the time cap was reached")));
-        }
-        Ok(outcome.outputs.into_iter().map(|(_, user)| user).collect())
+        Ok(started.elapsed())
     }
 
     /// Runs jobs `0..count`, `concurrency` at a time until `deadline`, sampling the server
@@ -110,10 +159,26 @@ impl Context {
         Fut: Future<Output = Result<T>> + Send + 'static,
         T: Send + 'static,
     {
-        let monitor = self.process.map(PhaseMonitor::start).transpose()?;
-        let outcome: Outcome<T> = run_jobs(count, concurrency, deadline, job).await;
-        let usage = monitor.map(PhaseMonitor::finish).transpose()?;
-        let report = PhaseReport::new(name.into(), &outcome, bytes_per_op, usage);
-        Ok((report, outcome.outputs))
+        self.measure(name, bytes_per_op, async move {
+            let outcome: Outcome<T> = run_jobs(count, concurrency, deadline, job).await;
+            Ok((outcome.tally, outcome.outputs))
+        })
+        .await
     }
+}
+
+/// Requests in flight at once during setup: enough to go quickly, few enough not to turn setup
+/// into a load test of its own.
+pub const SETUP_CONCURRENCY: usize = 4;
+
+/// The outputs of a setup step that had to succeed entirely: any failure, or the deadline
+/// stopping it, fails the scenario with `what` and the first error.
+pub fn all_or_fail<T>(what: &str, count: usize, outcome: Outcome<T>) -> Result<Vec<T>> {
+    if let Some(message) = outcome.tally.errors.by_message.keys().next() {
+        return Err(BenchError::Setup(format!("{what}: {message}")));
+    }
+    if outcome.outputs.len() < count {
+        return Err(BenchError::Setup(format!("{what}: the time cap was reached")));
+    }
+    Ok(outcome.outputs.into_iter().map(|(_, output)| output).collect())
 }

@@ -39,6 +39,9 @@ pub enum BenchError {
         /// What went wrong.
         message: String,
     },
+    /// A scenario's setup (users, rooms, messages), which is not measured, did not complete.
+    #[error("setup: {0}")]
+    Setup(String),
     /// A scenario's options do not make sense.
     #[error("{0}")]
     Options(String),

@@ -9,6 +9,7 @@ mod report;
 mod runner;
 mod sampler;
 mod scenarios;
+mod setup;
 mod stats;
 mod target;
 

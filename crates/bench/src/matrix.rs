@@ -1,5 +1,7 @@
 //! The few client-server API calls the scenarios make, over one shared HTTP connection pool.
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,7 +25,6 @@ pub enum Registration {
 #[derive(Debug, Clone)]
 pub struct User {
     /// Full Matrix user ID.
-    #[expect(dead_code, reason = "kept for the room scenarios to come (send, fanout), which invite users by ID")]
     pub user_id: String,
     /// Bearer token for the user's device.
     pub access_token: String,
@@ -47,6 +48,63 @@ struct MatrixError {
 struct RegisterResponse {
     user_id: String,
     access_token: Option<String>,
+}
+
+/// The parts of a `/sync` response the scenarios read; everything else is skipped.
+#[derive(Debug, Deserialize)]
+pub struct SyncResponse {
+    /// The `since` of the next sync.
+    pub next_batch: String,
+    /// Rooms with news.
+    #[serde(default)]
+    pub rooms: SyncRooms,
+}
+
+/// `rooms` of a sync response.
+#[derive(Debug, Default, Deserialize)]
+pub struct SyncRooms {
+    /// Joined rooms, by room ID.
+    #[serde(default)]
+    pub join: HashMap<String, JoinedRoom>,
+}
+
+/// One joined room of a sync response.
+#[derive(Debug, Default, Deserialize)]
+pub struct JoinedRoom {
+    /// Its new timeline events.
+    #[serde(default)]
+    pub timeline: Timeline,
+}
+
+/// A room's timeline in a sync response.
+#[derive(Debug, Default, Deserialize)]
+pub struct Timeline {
+    /// The events, oldest first.
+    #[serde(default)]
+    pub events: Vec<Value>,
+    /// Whether events between `since` and these were left out.
+    #[serde(default)]
+    pub limited: bool,
+}
+
+/// One `/messages` page.
+#[derive(Debug, Deserialize)]
+pub struct MessagesPage {
+    /// The events.
+    pub chunk: Vec<Value>,
+    /// Where the next page starts; absent at the end of the room's history.
+    pub end: Option<String>,
+}
+
+/// The query of a `/sync`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncQuery<'a> {
+    /// Token of the previous sync; `None` for an initial sync.
+    pub since: Option<&'a str>,
+    /// How long the server may wait for news, in milliseconds.
+    pub timeout_ms: u64,
+    /// An inline filter definition (JSON), or none for the server's default.
+    pub filter: Option<&'a str>,
 }
 
 impl Server {
@@ -127,6 +185,102 @@ impl Server {
         user_from(expect_success(response, "POST", path).await?).await
     }
 
+    /// `POST /_matrix/client/v3/login` with a password: a new session (device) of `user_id`.
+    pub async fn login(&self, user_id: &str, password: &str) -> Result<User> {
+        let path = "/_matrix/client/v3/login";
+        let body = json!({
+            "type": "m.login.password",
+            "identifier": { "type": "m.id.user", "user": user_id },
+            "password": password,
+            "initial_device_display_name": "rempart-bench",
+        });
+        let response = self.request(Method::POST, path, None).json(&body).send().await?;
+        user_from(expect_success(response, "POST", path).await?).await
+    }
+
+    /// `POST /_matrix/client/v3/createRoom` with the `public_chat` preset: anyone may join
+    /// without an invite, and no server turns encryption on for it.
+    pub async fn create_public_room(&self, user: &User, name: &str) -> Result<String> {
+        let path = "/_matrix/client/v3/createRoom";
+        let body = json!({ "preset": "public_chat", "name": name });
+        let response = self.request(Method::POST, path, Some(&user.access_token)).json(&body).send().await?;
+        let body: Value = expect_success(response, "POST", path).await?.json().await?;
+        body.get("room_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| BenchError::Unexpected(format!("no room_id in {body}")))
+    }
+
+    /// `POST /_matrix/client/v3/join/{roomIdOrAlias}`.
+    pub async fn join(&self, user: &User, room_id: &str) -> Result<()> {
+        let path = format!("/_matrix/client/v3/join/{}", path_segment(room_id));
+        let response = self.request(Method::POST, &path, Some(&user.access_token)).json(&json!({})).send().await?;
+        expect_success(response, "POST", "/_matrix/client/v3/join/{roomId}").await?;
+        Ok(())
+    }
+
+    /// `PUT /_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}` with a plain-text
+    /// body; returns the event ID.
+    pub async fn send_text(&self, user: &User, room_id: &str, txn_id: &str, text: &str) -> Result<String> {
+        let path =
+            format!("/_matrix/client/v3/rooms/{}/send/m.room.message/{}", path_segment(room_id), path_segment(txn_id));
+        let body = json!({ "msgtype": "m.text", "body": text });
+        let response = self.request(Method::PUT, &path, Some(&user.access_token)).json(&body).send().await?;
+        // Errors are grouped by the path's template, not by room and transaction.
+        let template = "/_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}";
+        let body: Value = expect_success(response, "PUT", template).await?.json().await?;
+        body.get("event_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| BenchError::Unexpected(format!("no event_id in {body}")))
+    }
+
+    /// `GET /_matrix/client/v3/sync`: the raw response body, so callers can measure its size
+    /// and parse only what they need.
+    pub async fn sync(&self, user: &User, query: SyncQuery<'_>) -> Result<Bytes> {
+        let path = "/_matrix/client/v3/sync";
+        let mut url = self.url(path)?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            if let Some(since) = query.since {
+                pairs.append_pair("since", since);
+            }
+            pairs.append_pair("timeout", &query.timeout_ms.to_string());
+            if let Some(filter) = query.filter {
+                pairs.append_pair("filter", filter);
+            }
+        }
+        let response = self.http.get(url).bearer_auth(&user.access_token).send().await?;
+        Ok(expect_success(response, "GET", path).await?.bytes().await?)
+    }
+
+    /// `GET /_matrix/client/v3/rooms/{roomId}/messages`, backwards from `from` (from the end of
+    /// the room when `None`).
+    pub async fn messages_backwards(
+        &self,
+        user: &User,
+        room_id: &str,
+        from: Option<&str>,
+        limit: usize,
+    ) -> Result<MessagesPage> {
+        let mut url = self.url(&format!("/_matrix/client/v3/rooms/{}/messages", path_segment(room_id)))?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("dir", "b");
+            pairs.append_pair("limit", &limit.to_string());
+            if let Some(from) = from {
+                pairs.append_pair("from", from);
+            }
+        }
+        let response = self.http.get(url).bearer_auth(&user.access_token).send().await?;
+        let template = "/_matrix/client/v3/rooms/{roomId}/messages";
+        Ok(expect_success(response, "GET", template).await?.json().await?)
+    }
+
+    fn url(&self, path: &str) -> Result<Url> {
+        Url::parse(&format!("{}{path}", self.base)).map_err(|e| BenchError::Target(format!("{}{path}: {e}", self.base)))
+    }
+
     /// `POST /_matrix/media/v3/upload`: stores `content` and returns its `mxc://` URI.
     pub async fn upload(&self, user: &User, content: Bytes) -> Result<String> {
         let path = "/_matrix/media/v3/upload";
@@ -173,6 +327,20 @@ async fn user_from(response: Response) -> Result<User> {
     Ok(User { user_id: body.user_id, access_token })
 }
 
+/// Percent-encodes one path segment: room IDs carry `!` and `:`, and nothing a server sends
+/// back may change the path's shape.
+pub fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
 /// Splits `mxc://server/media_id`, refusing anything that would need escaping in a path:
 /// server names and media IDs are plain by the spec's grammar.
 pub fn split_mxc(mxc: &str) -> Result<(&str, &str)> {
@@ -217,6 +385,28 @@ mod tests {
             registration_mac("s3cret", "abcd", "alice", "pa55", true),
             "9892a948c7a6f3d38cb51772477334e71c8ab211"
         );
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(path_segment("!abc:localhost"), "%21abc%3Alocalhost");
+        assert_eq!(path_segment("t-1.2_x~"), "t-1.2_x~");
+        assert_eq!(path_segment("a/b?c#d é"), "a%2Fb%3Fc%23d%20%C3%A9");
+    }
+
+    #[test]
+    fn sync_responses_parse_with_or_without_rooms() {
+        let quiet: SyncResponse = serde_json::from_str(r#"{"next_batch":"s1","presence":{}}"#).unwrap();
+        assert_eq!(quiet.next_batch, "s1");
+        assert!(quiet.rooms.join.is_empty());
+        let busy: SyncResponse = serde_json::from_str(
+            r#"{"next_batch":"s2","rooms":{"join":{"!r:x":{"timeline":{"events":[{"type":"m.room.message"}],
+                "limited":true}}},"leave":{}}}"#,
+        )
+        .unwrap();
+        let room = &busy.rooms.join["!r:x"];
+        assert_eq!(room.timeline.events.len(), 1);
+        assert!(room.timeline.limited);
     }
 
     #[test]

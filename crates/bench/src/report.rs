@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::runner::Outcome;
+use crate::runner::Tally;
 use crate::sampler::ServerUsage;
 use crate::stats::LatencySummary;
 
@@ -78,14 +78,28 @@ pub struct PhaseReport {
     pub ops_per_server_cpu_second: Option<f64>,
     /// Payload MiB per server CPU-second.
     pub mib_per_server_cpu_second: Option<f64>,
+    /// Figures particular to the scenario (messages missed, response sizes, memory per
+    /// connection...), in the order the scenario gave them.
+    pub figures: Vec<Figure>,
+}
+
+/// A named figure a scenario reports besides the common ones.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    /// What it is ("missed", "response size max"...).
+    pub name: String,
+    /// Its value.
+    pub value: f64,
+    /// Its unit ("ms", "KiB"...), empty for counts.
+    pub unit: String,
 }
 
 impl PhaseReport {
-    /// Derives a phase's figures from its jobs' outcome; `bytes_per_op` is the payload each
+    /// Derives a phase's figures from what it counted; `bytes_per_op` is the payload each
     /// successful operation moved, when the phase moves payloads.
-    pub fn new<T>(name: String, outcome: &Outcome<T>, bytes_per_op: Option<u64>, server: Option<ServerUsage>) -> Self {
-        let ok = outcome.outputs.len();
-        let wall_seconds = outcome.wall.as_secs_f64();
+    pub fn new(name: String, tally: &Tally, bytes_per_op: Option<u64>, server: Option<ServerUsage>) -> Self {
+        let ok = tally.ok;
+        let wall_seconds = tally.wall.as_secs_f64();
         let per_wall = |x: f64| if wall_seconds > 0.0 { x / wall_seconds } else { 0.0 };
         let bytes = bytes_per_op.map(|b| b * ok as u64);
         let mib = bytes.map(|b| b as f64 / MIB);
@@ -94,18 +108,24 @@ impl PhaseReport {
         Self {
             name,
             ok,
-            errors: outcome.errors.count,
-            error_messages: outcome.errors.by_message.clone(),
-            cut_short: outcome.cut_short,
+            errors: tally.errors.count,
+            error_messages: tally.errors.by_message.clone(),
+            cut_short: tally.cut_short,
             wall_seconds,
             ops_per_second: per_wall(ok as f64),
             bytes,
             mib_per_second: mib.map(per_wall),
-            latency: LatencySummary::from_durations(&outcome.latencies),
+            latency: LatencySummary::from_durations(&tally.latencies),
             server,
             ops_per_server_cpu_second: cpu.map(|c| ok as f64 / c),
             mib_per_server_cpu_second: cpu.zip(mib).map(|(c, m)| m / c),
+            figures: Vec::new(),
         }
+    }
+
+    /// Adds a scenario's own figure.
+    pub fn figure(&mut self, name: &str, value: f64, unit: &str) {
+        self.figures.push(Figure { name: name.to_owned(), value, unit: unit.to_owned() });
     }
 }
 
@@ -123,7 +143,24 @@ fn mib(bytes: Option<u64>) -> String {
     num(bytes.map(|b| b as f64 / MIB))
 }
 
-/// The run as an aligned table, followed by notes on errors and cut-short phases.
+/// `name value unit` for each figure, separated by semicolons.
+fn figures_line(figures: &[Figure]) -> String {
+    let parts: Vec<String> = figures
+        .iter()
+        .map(|f| {
+            let value = if f.value.fract() == 0.0 && f.value.abs() < 1e15 {
+                format!("{}", f.value)
+            } else {
+                num(Some(f.value))
+            };
+            if f.unit.is_empty() { format!("{} {value}", f.name) } else { format!("{} {value} {}", f.name, f.unit) }
+        })
+        .collect();
+    parts.join("; ")
+}
+
+/// The run as an aligned table, followed by each phase's own figures and by notes on errors
+/// and cut-short phases.
 pub fn render_table(run: &RunReport) -> String {
     const HEADER: [&str; 14] = [
         "phase",
@@ -143,6 +180,7 @@ pub fn render_table(run: &RunReport) -> String {
     ];
     let mut rows: Vec<Vec<String>> = vec![HEADER.iter().map(|h| h.to_string()).collect()];
     let mut notes = Vec::new();
+    let mut details = Vec::new();
     for scenario in &run.scenarios {
         if let Some(failure) = &scenario.failure {
             notes.push(format!("{}: FAILED: {failure}", scenario.name));
@@ -167,6 +205,9 @@ pub fn render_table(run: &RunReport) -> String {
                 mib(phase.server.map(|s| s.peak_rss_bytes)),
                 mib(phase.server.map(|s| s.peak_pss_bytes)),
             ]);
+            if !phase.figures.is_empty() {
+                details.push(format!("{name}: {}", figures_line(&phase.figures)));
+            }
             if phase.cut_short {
                 notes.push(format!("{name}: stopped by --max-seconds; figures are partial"));
             }
@@ -193,6 +234,9 @@ pub fn render_table(run: &RunReport) -> String {
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
+    for detail in details {
+        let _ = writeln!(out, "  {detail}");
+    }
     for note in notes {
         let _ = writeln!(out, "  note: {note}");
     }
@@ -206,10 +250,10 @@ mod tests {
     use super::*;
     use crate::runner::ErrorTally;
 
-    fn outcome(n: usize, wall_ms: u64) -> Outcome<()> {
-        Outcome {
+    fn outcome(n: usize, wall_ms: u64) -> Tally {
+        Tally {
+            ok: n,
             latencies: (1..=n as u64).map(Duration::from_millis).collect(),
-            outputs: (0..n).map(|i| (i, ())).collect(),
             errors: ErrorTally::default(),
             wall: Duration::from_millis(wall_ms),
             cut_short: false,
@@ -244,6 +288,9 @@ mod tests {
 
     #[test]
     fn table_columns_line_up() {
+        let mut download = PhaseReport::new("download 64 KiB".into(), &outcome(7, 10), Some(65536), None);
+        download.figure("missed", 0.0, "");
+        download.figure("max", 12.345, "ms");
         let run = RunReport {
             tool: "rempart-bench".into(),
             label: Some("synapse".into()),
@@ -258,16 +305,17 @@ mod tests {
                 wall_seconds: 1.0,
                 phases: vec![
                     PhaseReport::new("upload 64 KiB".into(), &outcome(200, 1234), Some(65536), None),
-                    PhaseReport::new("download 64 KiB".into(), &outcome(7, 10), Some(65536), None),
+                    download,
                 ],
                 failure: None,
             }],
         };
         let table = render_table(&run);
         let lines: Vec<&str> = table.lines().collect();
-        assert_eq!(lines.len(), 4, "{table}");
+        assert_eq!(lines.len(), 5, "{table}");
         assert!(lines[1].starts_with("phase") && lines[2].starts_with("media upload 64 KiB"));
         assert_eq!(lines[2].len(), lines[3].len(), "{table}");
         assert!(lines[1].ends_with("peak PSS MiB"));
+        assert_eq!(lines[4], "  media download 64 KiB: missed 0; max 12.3 ms");
     }
 }

@@ -117,9 +117,13 @@ impl ServerProcess {
         Ok(process)
     }
 
-    /// Reads CPU time and memory of the process and its descendants now.
-    pub fn sample(&self) -> Result<Sample> {
-        let err = |message: String| BenchError::Process { pid: self.pid, message };
+    fn error(&self, message: String) -> BenchError {
+        BenchError::Process { pid: self.pid, message }
+    }
+
+    /// The process and its descendants, with each one's CPU ticks.
+    fn tree(&self) -> Result<(Vec<u32>, HashMap<u32, u64>)> {
+        let err = |message: String| self.error(message);
         let mut parents = HashMap::new();
         let mut ticks = HashMap::new();
         let entries = std::fs::read_dir("/proc").map_err(|e| err(format!("reading /proc: {e}")))?;
@@ -135,7 +139,13 @@ impl ServerProcess {
         if !ticks.contains_key(&self.pid) {
             return Err(err("no such process (has the server exited?)".into()));
         }
-        let tree = process_tree(self.pid, &parents);
+        Ok((process_tree(self.pid, &parents), ticks))
+    }
+
+    /// Reads CPU time and memory of the process and its descendants now.
+    pub fn sample(&self) -> Result<Sample> {
+        let err = |message: String| self.error(message);
+        let (tree, ticks) = self.tree()?;
         let mut memory = Memory::default();
         let mut total_ticks = 0;
         for &pid in &tree {
@@ -152,6 +162,30 @@ impl ServerProcess {
         }
         Ok(Sample { cpu_seconds: total_ticks as f64 / self.ticks_per_second as f64, memory, processes: tree.len() })
     }
+}
+
+impl ServerProcess {
+    /// Open sockets (TCP connections, listeners, Unix sockets) of the process and its
+    /// descendants: a server holding C long-polls has at least C.
+    pub fn sockets(&self) -> Result<usize> {
+        let (tree, _) = self.tree()?;
+        let mut count = 0;
+        for pid in tree {
+            // A process that exits between the scan and here simply has no sockets left.
+            let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { continue };
+            count += entries
+                .flatten()
+                .filter_map(|entry| std::fs::read_link(entry.path()).ok())
+                .filter(|target| is_socket_link(&target.to_string_lossy()))
+                .count();
+        }
+        Ok(count)
+    }
+}
+
+/// Whether a `/proc/<pid>/fd/<n>` link target is a socket (`socket:[12345]`).
+pub fn is_socket_link(target: &str) -> bool {
+    target.starts_with("socket:[")
 }
 
 /// What the server spent during one phase.
@@ -253,6 +287,14 @@ mod tests {
     }
 
     #[test]
+    fn socket_links_are_recognised() {
+        assert!(is_socket_link("socket:[123456]"));
+        assert!(!is_socket_link("pipe:[123456]"));
+        assert!(!is_socket_link("/tmp/socket:[1]"));
+        assert!(!is_socket_link("anon_inode:[eventpoll]"));
+    }
+
+    #[test]
     fn tree_includes_grandchildren_and_nothing_else() {
         let parents: HashMap<u32, u32> = [(1, 0), (10, 1), (11, 10), (12, 10), (13, 12), (20, 1), (21, 20)].into();
         let mut tree = process_tree(10, &parents);
@@ -269,6 +311,9 @@ mod tests {
         let sample = own.sample().unwrap();
         assert!(sample.memory.rss > 0 && sample.memory.pss > 0);
         assert!(sample.processes >= 1);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        assert!(own.sockets().unwrap() >= 1);
+        drop(listener);
         let usage = PhaseMonitor::start(own).unwrap().finish().unwrap();
         assert!(usage.peak_rss_bytes >= usage.rss_before_bytes);
         assert!(usage.cpu_seconds >= 0.0);

@@ -61,8 +61,20 @@ macro_rules! scenarios {
 scenarios! {
     /// Register users (shared secret or m.login.dummy): users/s and latency.
     Register => register,
+    // Early in `all`: memory growth is best read in a server whose heap earlier scenarios
+    // have not yet grown (a warm heap hands freed memory out again and hides the cost).
+    /// C idle long-polling /sync requests: server memory per connection.
+    IdleSyncs => idle_syncs,
     /// Upload files and download them back (authenticated media): requests/s, MiB/s, latency.
     Media => media,
+    /// K users sending into one room, then each into its own: events/s, latency, events/CPU-s.
+    Send => send,
+    /// L listeners long-polling one room while one user sends: delivery latency, missed messages.
+    Fanout => fanout,
+    /// Full initial syncs of a user in R rooms of M messages: time and response size.
+    InitialSync => initial_sync,
+    /// /messages backwards through a room of M events: events/s and events/CPU-s.
+    Paginate => paginate,
 }
 
 /// The options a scenario gets when none are given on the command line.
@@ -79,7 +91,7 @@ mod tests {
     fn all_expands_to_every_scenario_with_defaults() {
         let all = Scenario::All.expand();
         let names: Vec<&str> = all.iter().map(Scenario::name).collect();
-        assert_eq!(names, ["register", "media"]);
+        assert_eq!(names, ["register", "idle-syncs", "media", "send", "fanout", "initial-sync", "paginate"]);
         assert!(all.iter().all(|s| s.options().is_object()));
     }
 }
