@@ -1,6 +1,8 @@
 //! Room creation: the spec's sequence of initial events, built in memory against their own
 //! growing state and appended in one transaction, so a crash never leaves half a room.
 
+use std::sync::atomic::Ordering;
+
 use rempart_state::{BuildContext, EventTemplate, StateMap, build_event};
 use rempart_storage::{NewRoom, RoomRecord};
 use rempart_types::{pdu::Pdu, time::now_millis};
@@ -82,7 +84,7 @@ impl Draft<'_> {
             state: &self.state,
             origin: &self.rooms.config.server_name,
             key: &self.rooms.key,
-            now_millis: now_millis(),
+            now_millis: if kind == "m.room.create" { self.rooms.unique_create_ts() } else { now_millis() },
         };
         let pdu = build_event(template, sender, &ctx)?;
         self.room_id.get_or_insert_with(|| pdu.room_id.clone());
@@ -99,6 +101,18 @@ impl Draft<'_> {
 }
 
 impl Rooms {
+    /// A timestamp for a create event that no earlier create event of this server has: from
+    /// room version 12 the room id is the create event's hash, so two rooms created with the
+    /// same content in the same millisecond would otherwise get the same id.
+    fn unique_create_ts(&self) -> u64 {
+        let now = now_millis();
+        let previous = self
+            .last_create_ts
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| Some(now.max(last.saturating_add(1))))
+            .unwrap_or_else(|last| last);
+        now.max(previous.saturating_add(1))
+    }
+
     /// Creates a room with `creator` as its first member.
     pub async fn create_room(&self, creator: &UserId, params: CreateRoomParams) -> Result<OwnedRoomId> {
         let version = params.room_version.clone().unwrap_or_else(|| self.config.rooms.default_version.clone());

@@ -40,6 +40,8 @@ pub struct Rooms {
     key: Arc<Ed25519KeyPair>,
     notifier: Arc<Notifier>,
     room_locks: Mutex<HashMap<OwnedRoomId, Arc<tokio::sync::Mutex<()>>>>,
+    /// The timestamp of the newest create event built here (see `unique_create_ts`).
+    last_create_ts: std::sync::atomic::AtomicU64,
 }
 
 /// A local event that was appended.
@@ -59,7 +61,7 @@ impl Rooms {
         key: Arc<Ed25519KeyPair>,
         notifier: Arc<Notifier>,
     ) -> Self {
-        Self { store, config, key, notifier, room_locks: Mutex::default() }
+        Self { store, config, key, notifier, room_locks: Mutex::default(), last_create_ts: Default::default() }
     }
 
     /// Serialises event creation per room: reading the extremities and state, building the
