@@ -62,6 +62,8 @@ pub struct Services {
     pub notifier: Arc<notifier::Notifier>,
     /// Write rate limits.
     pub rate_limiter: ratelimit::RateLimiter,
+    /// Notification counts already evaluated, per user and room.
+    pub unread_tallies: push::UnreadTallies,
     /// Write rate limits per client address, for signed-in requests.
     pub address_rate_limiter: ratelimit::RateLimiter,
     /// Server notices.
@@ -108,6 +110,7 @@ impl Services {
             audit,
             typing: Arc::new(typing::Typing::default()),
             rate_limiter: ratelimit::RateLimiter::for_accounts(&config.rate_limits),
+            unread_tallies: push::UnreadTallies::default(),
             address_rate_limiter: ratelimit::RateLimiter::for_addresses(&config.rate_limits),
             notices: notices::Notices::default(),
             room_deletions: room_admin::RoomDeletions::default(),

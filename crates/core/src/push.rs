@@ -10,13 +10,14 @@
 //! `unread_notifications`.
 
 use std::{
+    collections::HashMap,
     future::Future,
     task::{Context, Poll, Waker},
 };
 
 use rempart_storage::Membership;
 use ruma::{
-    RoomId, UInt, UserId,
+    OwnedRoomId, OwnedUserId, RoomId, UInt, UserId,
     events::StateEventType,
     push::{
         Action, AnyPushRule, InsertPushRuleError, NewPushRule, PushConditionRoomCtx, RemovePushRuleError, RuleKind,
@@ -184,13 +185,20 @@ impl Services {
 /// [`MAX_UNREAD_SCAN`] events are evaluated. Rooms the user is not joined to count `(0, 0)`.
 pub fn unread_counts(services: &Services, user_id: &UserId, room_id: &RoomId) -> Result<(u64, u64)> {
     let rules = services.push_rules(user_id)?;
-    unread_counts_with_rules(services, &rules, user_id, room_id)
+    unread_counts_with_rules(services, &rules, rules_fingerprint(&rules), user_id, room_id)
 }
 
-/// [`unread_counts`] with rules loaded once by the caller (sync evaluates many rooms).
+/// [`unread_counts`] with rules loaded once by the caller (sync evaluates many rooms), and
+/// their [`rules_fingerprint`].
+///
+/// Counts are tallied incrementally in [`UnreadTallies`]: an event's rules are evaluated once
+/// for each reader, not again at every sync, as long as the read position and the rules stay
+/// the same. Each event is judged with the room as it was when it was first counted (member
+/// count, display name), as Synapse does when it evaluates rules at send time.
 pub fn unread_counts_with_rules(
     services: &Services,
     rules: &Ruleset,
+    rules_key: u64,
     user_id: &UserId,
     room_id: &RoomId,
 ) -> Result<(u64, u64)> {
@@ -199,26 +207,77 @@ pub fn unread_counts_with_rules(
         return Ok((0, 0));
     };
     let after = services.read_up_to(user_id, room_id)?.map_or(membership.stream, |read| read.max(membership.stream));
-    let (events, _) = store.timeline_latest(room_id, after, store.max_stream()?, MAX_UNREAD_SCAN)?;
-    let events: Vec<_> = events.into_iter().filter(|e| e.pdu.sender != user_id).collect();
-    if events.is_empty() {
-        return Ok((0, 0));
-    }
-    let events = VisibilityCheck::new(&**store, user_id).filter(events)?;
-    let context = services.push_context(user_id, room_id)?;
-    let (mut notifications, mut highlights) = (0, 0);
-    for event in events {
-        let Ok(json) = serde_json::value::to_raw_value(&event.pdu.to_sync_event(None)) else { continue };
-        let raw: Raw<Value> = Raw::from_json(json);
-        let actions = now_or_never(rules.get_actions(&raw, &context)).unwrap_or(&[]);
-        if actions.iter().any(Action::should_notify) {
-            notifications += 1;
+    let until = store.max_stream()?;
+    let mut tally = services
+        .unread_tallies
+        .get(user_id, room_id)
+        .filter(|t| t.after == after && t.rules_key == rules_key && t.counted_up_to <= until)
+        .unwrap_or(Tally { after, rules_key, counted_up_to: after, notifications: 0, highlights: 0 });
+    if tally.counted_up_to < until {
+        let (events, _) = store.timeline_latest(room_id, tally.counted_up_to, until, MAX_UNREAD_SCAN)?;
+        let events: Vec<_> = events.into_iter().filter(|e| e.pdu.sender != user_id).collect();
+        if !events.is_empty() {
+            let events = VisibilityCheck::new(&**store, user_id).filter(events)?;
+            let context = services.push_context(user_id, room_id)?;
+            for event in events {
+                let Ok(json) = serde_json::value::to_raw_value(&event.pdu.to_sync_event(None)) else { continue };
+                let raw: Raw<Value> = Raw::from_json(json);
+                let actions = now_or_never(rules.get_actions(&raw, &context)).unwrap_or(&[]);
+                if actions.iter().any(Action::should_notify) {
+                    tally.notifications += 1;
+                }
+                if actions.iter().any(Action::is_highlight) {
+                    tally.highlights += 1;
+                }
+            }
         }
-        if actions.iter().any(Action::is_highlight) {
-            highlights += 1;
-        }
+        tally.counted_up_to = until;
+        services.unread_tallies.put(user_id, room_id, tally);
     }
-    Ok((notifications, highlights))
+    Ok((tally.notifications, tally.highlights))
+}
+
+/// A fingerprint of a ruleset: counts tallied under other rules are recounted.
+pub fn rules_fingerprint(rules: &Ruleset) -> u64 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    hasher.write(&serde_json::to_vec(rules).unwrap_or_default());
+    hasher.finish()
+}
+
+/// Notification counts already evaluated, per user and room.
+#[derive(Clone, Copy, Debug)]
+pub struct Tally {
+    after: i64,
+    rules_key: u64,
+    counted_up_to: i64,
+    notifications: u64,
+    highlights: u64,
+}
+
+/// The tallies of every (user, room) counted so far; forgotten wholesale when they grow past a
+/// bound (they are only a cache: counting starts again from the read position).
+#[derive(Default)]
+pub struct UnreadTallies {
+    tallies: std::sync::Mutex<HashMap<(OwnedUserId, OwnedRoomId), Tally>>,
+}
+
+/// How many (user, room) tallies are kept before they are dropped.
+const MAX_TALLIES: usize = 200_000;
+
+impl UnreadTallies {
+    fn get(&self, user_id: &UserId, room_id: &RoomId) -> Option<Tally> {
+        let tallies = self.tallies.lock().unwrap_or_else(|e| e.into_inner());
+        tallies.get(&(user_id.to_owned(), room_id.to_owned())).copied()
+    }
+
+    fn put(&self, user_id: &UserId, room_id: &RoomId, tally: Tally) {
+        let mut tallies = self.tallies.lock().unwrap_or_else(|e| e.into_inner());
+        if tallies.len() >= MAX_TALLIES {
+            tallies.clear();
+        }
+        tallies.insert((user_id.to_owned(), room_id.to_owned()), tally);
+    }
 }
 
 #[cfg(test)]

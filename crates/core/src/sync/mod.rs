@@ -42,6 +42,8 @@ pub(crate) struct SyncContext<'a> {
     pub account_data: Vec<rempart_storage::AccountDataRecord>,
     /// The user's push rules, for notification counts.
     pub push_rules: ruma::push::Ruleset,
+    /// Their [`crate::push::rules_fingerprint`].
+    pub push_rules_key: u64,
 }
 
 impl SyncContext<'_> {
@@ -67,6 +69,7 @@ impl Services {
                 .since
                 .map(|s| StreamToken { stream: s.stream.min(now.stream), typing: s.typing.min(now.typing) });
             let account_data = self.store.account_data_since(&identity.user_id, since.map_or(0, |t| t.stream))?;
+            let push_rules = self.push_rules(&identity.user_id)?;
             let ctx = SyncContext {
                 services: self,
                 identity,
@@ -75,7 +78,8 @@ impl Services {
                 full_state: params.full_state,
                 filter: &params.filter,
                 account_data,
-                push_rules: self.push_rules(&identity.user_id)?,
+                push_rules_key: crate::push::rules_fingerprint(&push_rules),
+                push_rules,
             };
             let (body, has_news) = self.build_sync(&ctx)?;
             if since.is_none() || params.full_state || has_news || tokio::time::Instant::now() >= deadline {

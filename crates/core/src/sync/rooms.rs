@@ -191,6 +191,7 @@ pub(crate) fn joined_room(ctx: &SyncContext<'_>, membership: &MembershipRecord) 
     let (notifications, highlights) = crate::push::unread_counts_with_rules(
         ctx.services,
         &ctx.push_rules,
+        ctx.push_rules_key,
         &ctx.identity.user_id,
         &membership.room_id,
     )?;

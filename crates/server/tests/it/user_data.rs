@@ -544,11 +544,20 @@ async fn unread_counts_follow_push_rules_and_receipts() {
 
     let bob_uid = ruma::OwnedUserId::try_from(bob_id.as_str()).expect("user id");
     let room = ruma::OwnedRoomId::try_from(room_id.as_str()).expect("room id");
-    let counts = rempart_core::push::unread_counts(&app.services, &bob_uid, &room).expect("counts");
-    assert_eq!(counts, (2, 1));
+    let counts = || rempart_core::push::unread_counts(&app.services, &bob_uid, &room).expect("counts");
+    assert_eq!(counts(), (2, 1));
+    // Counted incrementally from here: only the new message is added.
+    send_text(&app, &alice, &room_id, "one more").await;
+    assert_eq!(counts(), (3, 1));
+    // New rules count everything again: muting plain messages leaves only the mention.
+    for rule in [".m.rule.message", ".m.rule.room_one_to_one"] {
+        let path = format!("/pushrules/global/underride/{rule}/actions");
+        let (status, body) = put(&app, &path, &bob, json!({ "actions": [] })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    assert_eq!(counts(), (1, 1));
 
     let last = sent["event_id"].as_str().expect("event_id");
     assert_eq!(post(&app, &format!("/rooms/{room_id}/receipt/m.read/{last}"), &bob, json!({})).await.0, StatusCode::OK);
-    let counts = rempart_core::push::unread_counts(&app.services, &bob_uid, &room).expect("counts");
-    assert_eq!(counts, (0, 0));
+    assert_eq!(counts(), (0, 0), "\"one more\" is muted now");
 }
