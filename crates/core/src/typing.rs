@@ -33,6 +33,18 @@ impl Typing {
 
     /// The newest change number.
     pub fn current_serial(&self) -> u64 {
+        // Expire stale entries first: an expiry is a change that long-polls wait for, and they
+        // decide whether anything changed from this serial alone.
+        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        for room in rooms.values_mut() {
+            let before = room.users.len();
+            room.users.retain(|_, until| *until > now);
+            if room.users.len() != before {
+                room.serial = self.next_serial();
+            }
+        }
+        drop(rooms);
         *self.serial.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -68,30 +68,62 @@ impl Services {
             let since = params
                 .since
                 .map(|s| StreamToken { stream: s.stream.min(now.stream), typing: s.typing.min(now.typing) });
-            let account_data = self.store.account_data_since(&identity.user_id, since.map_or(0, |t| t.stream))?;
-            let push_rules = self.push_rules(&identity.user_id)?;
-            let ctx = SyncContext {
-                services: self,
-                identity,
-                since,
-                now,
-                full_state: params.full_state,
-                filter: &params.filter,
-                account_data,
-                push_rules_key: crate::push::rules_fingerprint(&push_rules),
-                push_rules,
-            };
-            let (body, has_news) = self.build_sync(&ctx)?;
+            // Caught up: everything sync delivers advances the stream or the typing serial, so
+            // there is nothing to look for until one of them moves. A long-poll re-polled right
+            // after its answer waits without building an empty response first.
+            if since == Some(now) && !params.full_state && tokio::time::Instant::now() < deadline {
+                if !self.wait_for_change(&mut wake, deadline).await {
+                    return self.build_sync_for(identity, &params, since, now).map(|(body, _)| body);
+                }
+                continue;
+            }
+            let (body, has_news) = self.build_sync_for(identity, &params, since, now)?;
             if since.is_none() || params.full_state || has_news || tokio::time::Instant::now() >= deadline {
                 return Ok(body);
             }
-            let typing_expiry = self.typing.next_expiry().map(tokio::time::Instant::from_std);
-            let wake_at = typing_expiry.map_or(deadline, |t| t.min(deadline));
-            tokio::select! {
-                changed = wake.changed() => { if changed.is_err() { return Ok(body); } }
-                () = tokio::time::sleep_until(wake_at) => {}
+            if !self.wait_for_change(&mut wake, deadline).await {
+                return Ok(body);
             }
         }
+    }
+
+    /// Waits until something is written, a typing notice expires or the deadline passes;
+    /// `false` when the server is shutting down.
+    async fn wait_for_change(
+        &self,
+        wake: &mut tokio::sync::watch::Receiver<u64>,
+        deadline: tokio::time::Instant,
+    ) -> bool {
+        let typing_expiry = self.typing.next_expiry().map(tokio::time::Instant::from_std);
+        let wake_at = typing_expiry.map_or(deadline, |t| t.min(deadline));
+        tokio::select! {
+            changed = wake.changed() => changed.is_ok(),
+            () = tokio::time::sleep_until(wake_at) => true,
+        }
+    }
+
+    /// Builds a response between `since` and `now`.
+    fn build_sync_for(
+        &self,
+        identity: &Identity,
+        params: &SyncParams,
+        since: Option<StreamToken>,
+        now: StreamToken,
+    ) -> Result<(Value, bool)> {
+        let account_data = self.store.account_data_since(&identity.user_id, since.map_or(0, |t| t.stream))?;
+        let push_rules = self.push_rules(&identity.user_id)?;
+        let ctx = SyncContext {
+            services: self,
+            identity,
+            since,
+            now,
+            full_state: params.full_state,
+            filter: &params.filter,
+            account_data,
+            push_rules_key: crate::push::rules_fingerprint(&push_rules),
+            push_rules,
+        };
+        self.build_sync(&ctx)
     }
 
     fn build_sync(&self, ctx: &SyncContext<'_>) -> Result<(Value, bool)> {

@@ -240,6 +240,29 @@ async fn typing_notifications_reach_members() {
     assert_error(&put(&app, &bob_typing, &bob, json!({ "typing": true })).await, StatusCode::BAD_REQUEST, "M_BAD_JSON");
 }
 
+/// A caught-up long-poll waits without building responses, so the expiry of a typing notice
+/// must itself count as a change that ends the wait.
+#[tokio::test]
+async fn a_typing_expiry_ends_a_caught_up_long_poll() {
+    let app = TestApp::new().await;
+    let (alice_id, alice) = app.register("alice").await;
+    let (_, bob) = app.register("bob").await;
+    let room_id = app.create_room(&alice, json!({ "preset": "public_chat" })).await;
+    join(&app, &bob, &room_id).await;
+    let typing = format!("/rooms/{room_id}/typing/{alice_id}");
+    assert_eq!(put(&app, &typing, &alice, json!({ "typing": true, "timeout": 200 })).await.0, StatusCode::OK);
+    let synced = sync(&app, &bob, "").await;
+    let since = synced["next_batch"].as_str().expect("next_batch").to_owned();
+
+    let query = format!("since={since}&timeout=20000");
+    let long_poll = sync(&app, &bob, &query);
+    let synced = tokio::time::timeout(std::time::Duration::from_secs(15), long_poll)
+        .await
+        .expect("the expiry ended the long-poll");
+    let ephemeral = &synced["rooms"]["join"][&room_id]["ephemeral"]["events"];
+    assert_eq!(events_of_type(ephemeral, "m.typing")[0]["content"]["user_ids"], json!([]), "{synced}");
+}
+
 #[tokio::test]
 async fn receipts_and_read_markers() {
     let app = TestApp::new().await;
