@@ -28,9 +28,10 @@ pub fn routes() -> Router<AppState> {
 
 /// The caller, who must be a server admin.
 fn require_admin(identity: &Identity) -> ApiResult<&Identity> {
-    if identity.is_admin {
-        Ok(identity)
-    } else {
-        Err(CoreError::Forbidden("only server admins may use the admin API".into()).into())
+    if !identity.is_admin {
+        return Err(CoreError::Forbidden("only server admins may use the admin API".into()).into());
     }
+    // A suspended admin account is not trusted with the platform either.
+    identity.ensure_can_write()?;
+    Ok(identity)
 }

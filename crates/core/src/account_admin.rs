@@ -88,19 +88,27 @@ impl Services {
             }
         }
         self.store.deactivate_user(user_id, erase)?;
+        // Recorded as soon as it is done: erasing the files below may fail part way.
+        self.record_admin_action(actor, if erase { "user.deactivate_erase" } else { "user.deactivate" }, user_id);
+        self.notifier.notify();
         if erase {
+            let mut failed = 0;
             loop {
-                let (files, _) = self.media.user_media(user_id, 0, 100)?;
+                let (files, _) = self.media.user_media(user_id, failed, 100)?;
                 if files.is_empty() {
                     break;
                 }
                 for file in files {
-                    self.media.delete(actor, &file.media_id).await?;
+                    if let Err(error) = self.media.delete(actor, &file.media_id).await {
+                        tracing::error!(media_id = %file.media_id, %error, "could not erase a file of a deactivated account");
+                        failed += 1;
+                    }
                 }
             }
+            if failed > 0 {
+                return Err(CoreError::Internal(format!("{failed} file(s) of {user_id} could not be erased")));
+            }
         }
-        self.record_admin_action(actor, if erase { "user.deactivate_erase" } else { "user.deactivate" }, user_id);
-        self.notifier.notify();
         Ok(())
     }
 

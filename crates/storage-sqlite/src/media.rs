@@ -224,12 +224,4 @@ impl MediaStore for SqliteStore {
     fn blob_in_use(&self, sha256: &str) -> Result<bool> {
         self.read(|tx| blob_used(tx, sha256))
     }
-
-    fn is_profile_avatar(&self, mxc_uri: &str) -> Result<bool> {
-        self.read(|tx| {
-            tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE avatar_url = ?1)")
-                .and_then(|mut stmt| stmt.query_row([mxc_uri], |r| r.get(0)))
-                .map_err(backend)
-        })
-    }
 }

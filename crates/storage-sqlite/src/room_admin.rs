@@ -124,7 +124,9 @@ const PURGE: &[&str] = &[
     "DELETE FROM room_aliases WHERE room_id = ?1",
     "DELETE FROM receipts WHERE room_id = ?1",
     "DELETE FROM account_data WHERE room_id = ?1",
-    "DELETE FROM media_links WHERE room_id = ?1",
+    // media_links stay: they record that a file was posted, so the encrypted-room fallback of
+    // the media access rule (files linked nowhere) never reopens a purged room's files. Their
+    // events are gone, so they grant nothing.
     "DELETE FROM server_notice_rooms WHERE room_id = ?1",
     "DELETE FROM rooms WHERE room_id = ?1",
 ];
@@ -211,6 +213,9 @@ mod tests {
                 .query_row(&format!("SELECT count(*) FROM {table} WHERE room_id = '!r:test'"), [], |r| r.get(0))
                 .map_err(backend)?;
             let expected = i64::from(table == "room_blocks");
+            if table == "media_links" {
+                continue;
+            }
             assert_eq!(rows, expected, "rows of the purged room left in {table}");
         }
         let orphans: i64 = conn

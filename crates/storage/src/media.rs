@@ -108,7 +108,4 @@ pub trait MediaStore {
 
     /// Whether any record uses this blob.
     fn blob_in_use(&self, sha256: &str) -> Result<bool>;
-
-    /// Whether any user's profile avatar is this `mxc://` URI.
-    fn is_profile_avatar(&self, mxc_uri: &str) -> Result<bool>;
 }

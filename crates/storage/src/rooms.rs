@@ -229,8 +229,10 @@ pub trait RoomStore {
         local_server: &ServerName,
     ) -> Result<Vec<RoomOverview>>;
     /// Deletes a room and everything stored about it (events, state groups, current state,
-    /// memberships, extremities, aliases, receipts, room account data, media links, the notice
-    /// room mapping) in one transaction. False when the room is unknown. A block survives.
+    /// memberships, extremities, aliases, receipts, room account data, the notice room mapping)
+    /// in one transaction. False when the room is unknown. A block survives, and so do the
+    /// room's media links: they record that the files were posted (and, their events gone,
+    /// grant nothing).
     fn purge_room(&self, room_id: &RoomId) -> Result<bool>;
     /// Blocks a room id for good: joins, invites and knocks are refused. Blocking twice keeps
     /// the first record; the room need not exist.

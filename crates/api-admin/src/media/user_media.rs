@@ -74,7 +74,8 @@ pub mod api {
 const DEFAULT_LIMIT: u64 = 100;
 
 pub(crate) async fn user_media(state: AppState, request: Ruma<api::Request>) -> ApiResult<api::Response> {
-    require_admin(request.identity()?)?;
+    let admin = require_admin(request.identity()?)?;
+    state.record_admin_action(admin.user_id.as_str(), "user.read_media", &request.user_id);
     let from = request.from.map_or(0, u64::from);
     let limit = request.limit.map_or(DEFAULT_LIMIT, u64::from).min(1_000);
     let (files, total) = state.media.user_media(&request.user_id, from, limit)?;

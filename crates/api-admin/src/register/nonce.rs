@@ -14,7 +14,8 @@ pub mod api {
 
     metadata! {
         method: GET,
-        rate_limited: false,
+        // Anonymous: limited per address, so nobody can flood the nonce table.
+        rate_limited: true,
         authentication: NoAuthentication,
         history: {
             unstable => "/_synapse/admin/v1/register",

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 pub(crate) async fn send_to_device(state: AppState, request: Ruma<Request>) -> ApiResult<Response> {
     let identity = request.identity()?;
+    identity.ensure_can_write()?;
     let mut messages = ToDeviceMessages::new();
     for (user_id, devices) in &request.body.messages {
         let devices = devices

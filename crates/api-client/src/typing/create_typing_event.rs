@@ -9,6 +9,7 @@ use ruma::api::client::typing::create_typing_event::v3::{Request, Response, Typi
 
 pub(crate) async fn create_typing_event(state: AppState, request: Ruma<Request>) -> ApiResult<Response> {
     let identity = request.identity()?;
+    identity.ensure_can_write()?;
     if request.user_id != identity.user_id {
         return Err(CoreError::Forbidden("you can only set your own typing state".into()).into());
     }

@@ -3,7 +3,8 @@
 //! guessed media id into one's own room grants nothing).
 //!
 //! In order: a quarantined file is readable by no one; the uploader may read it; any account may
-//! read a user's profile avatar, or the current avatar of a room; otherwise a user may read it
+//! read the uploader's own profile avatar, or the current avatar of a room set by the uploader;
+//! otherwise a user may read it
 //! when they can see (history visibility applied, in [`VisibilityCheck`]) an unredacted event
 //! that links it. A file that no event links — typically an attachment in an encrypted room,
 //! whose reference the server cannot see — is also readable by users who share an encrypted
@@ -11,7 +12,7 @@
 
 use std::fmt;
 
-use rempart_storage::{MediaRecord, Membership, Storage};
+use rempart_storage::{MediaRecord, Membership, Storage, StoredEvent};
 use ruma::{OwnedEventId, OwnedRoomId, ServerName, UserId, events::StateEventType, events::TimelineEventType};
 
 use crate::{Result, rooms::visibility::VisibilityCheck};
@@ -61,17 +62,21 @@ pub fn grant(
     if media.uploader == viewer {
         return Ok(Some(Grant::Uploader));
     }
-    if store.is_profile_avatar(&mxc_uri(server_name, &media.media_id))? {
+    // Only the uploader can make a file public, by making it their own avatar or a room's:
+    // anyone else naming a file they learned of as an avatar publishes nothing.
+    let uri = mxc_uri(server_name, &media.media_id);
+    if store.get_user(&media.uploader)?.is_some_and(|uploader| uploader.avatar_url.as_deref() == Some(uri.as_str())) {
         return Ok(Some(Grant::ProfileAvatar));
     }
     let links = store.media_links(&media.media_id)?;
     let mut visibility = VisibilityCheck::new(store, viewer);
     for link in &links {
         let Some(event) = store.get_event(&link.event_id)? else { continue };
-        if event.redacted_by.is_some() {
+        if event.redacted_by.is_some() || is_edit_of_redacted(store, &event)? {
             continue;
         }
         if event.pdu.kind == TimelineEventType::RoomAvatar
+            && event.pdu.sender == media.uploader
             && store
                 .current_state_event(&link.room_id, &StateEventType::RoomAvatar, "")?
                 .is_some_and(|current| current.pdu.event_id == event.pdu.event_id)
@@ -86,6 +91,18 @@ pub fn grant(
         return shared_encrypted_room(store, viewer, &media.uploader);
     }
     Ok(None)
+}
+
+/// Whether an event is an edit (`m.replace`) of an event that was redacted: redacting a post
+/// revokes the files its edits carry too.
+fn is_edit_of_redacted(store: &dyn Storage, event: &StoredEvent) -> Result<bool> {
+    let relates_to = event.pdu.content_value().get("m.relates_to").cloned().unwrap_or_default();
+    if relates_to.get("rel_type").and_then(|v| v.as_str()) != Some("m.replace") {
+        return Ok(false);
+    }
+    let Some(original) = relates_to.get("event_id").and_then(|v| v.as_str()) else { return Ok(false) };
+    let Ok(original) = ruma::OwnedEventId::try_from(original) else { return Ok(false) };
+    Ok(store.get_event(&original)?.is_some_and(|original| original.redacted_by.is_some()))
 }
 
 /// A room both users are joined to that has end-to-end encryption on.

@@ -70,11 +70,23 @@ pub fn links_for_event(
     Ok(links)
 }
 
+/// Whether `user` may link a file: the uploader always (a file reserved for an asynchronous
+/// upload may be posted before its bytes arrive), anyone else when they may read it through a
+/// post or an avatar. Reading it only through the encrypted-room fallback is not enough: linking
+/// would turn the fallback off for everyone else and re-share the file to a new room.
 fn readable(store: &dyn Storage, server_name: &ServerName, user: &UserId, media_id: &str) -> Result<bool> {
-    Ok(match store.get_media(media_id)? {
-        Some(media) => media.content.is_some() && access::grant(store, server_name, user, &media)?.is_some(),
-        None => false,
-    })
+    let Some(media) = store.get_media(media_id)? else { return Ok(false) };
+    if media.quarantined {
+        return Ok(false);
+    }
+    if media.uploader == user {
+        return Ok(true);
+    }
+    Ok(media.content.is_some()
+        && matches!(
+            access::grant(store, server_name, user, &media)?,
+            Some(access::Grant::Event(_) | access::Grant::ProfileAvatar | access::Grant::RoomAvatar(_))
+        ))
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Media records: uploads within quota, asynchronous uploads, links written with events,
-//! quarantine, deletion that frees a blob only when no record uses it, profile avatars.
+//! quarantine, deletion that frees a blob only when no record uses it.
 
 use super::{append, create_room, new_user, user};
 use crate::{CompleteUpload, MediaContent, MediaRecord, Storage};
@@ -90,8 +90,4 @@ pub fn media_links_and_deletion(store: &dyn Storage) {
     assert_eq!(store.delete_media("m2").expect("delete"), None);
     assert!(!store.blob_in_use(&"a".repeat(64)).expect("in use"));
     assert_eq!(store.media_usage(&user("@alice:test")).expect("usage"), 0);
-
-    store.set_avatar_url(&user("@alice:test"), Some("mxc://test/avatar")).expect("avatar");
-    assert!(store.is_profile_avatar("mxc://test/avatar").expect("lookup"));
-    assert!(!store.is_profile_avatar("mxc://test/other").expect("lookup"));
 }

@@ -129,6 +129,16 @@ async fn suspended_accounts_read_but_do_not_write() {
         assert_eq!(result.0, StatusCode::FORBIDDEN, "{what}: {}", result.1);
         assert_eq!(result.1["errcode"], "M_USER_SUSPENDED", "{what}: {}", result.1);
     };
+    let typing = format!("/_matrix/client/v3/rooms/{room}/typing/{alice_id}");
+    refused(
+        app.request(Method::PUT, &typing, Some(&alice), Some(json!({ "typing": true, "timeout": 1000 }))).await,
+        "typing",
+    );
+    let to_device = json!({ "messages": { carol_id.clone(): { "*": { "x": 1 } } } });
+    refused(
+        app.request(Method::PUT, "/_matrix/client/v3/sendToDevice/m.test/td1", Some(&alice), Some(to_device)).await,
+        "to-device",
+    );
     let send = format!("/_matrix/client/v3/rooms/{room}/send/m.room.message/t1");
     refused(
         app.request(Method::PUT, &send, Some(&alice), Some(json!({ "msgtype": "m.text", "body": "x" }))).await,

@@ -207,3 +207,90 @@ async fn explicit_attachment_links_a_file_and_only_readable_files_can_be_linked(
     let invalid = app.request(Method::PUT, &bad, Some(&alice), Some(json!({ "body": "x" }))).await;
     crate::support::assert_error(&invalid, StatusCode::BAD_REQUEST, "M_INVALID_PARAM");
 }
+
+#[tokio::test]
+async fn naming_someone_elses_file_as_an_avatar_publishes_nothing() {
+    let app = plaintext_app().await;
+    let (_, alice) = app.register("alice").await;
+    let (mallory_id, mallory) = app.register("mallory").await;
+    let (_, carol) = app.register("carol").await;
+    let uri = upload(&app, &alice, b"alice's private draft", "text/plain").await;
+
+    let path = format!("/_matrix/client/v3/profile/{mallory_id}/avatar_url");
+    let (status, body) = app.request(Method::PUT, &path, Some(&mallory), Some(json!({ "avatar_url": uri }))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let initial = json!([{ "type": "m.room.avatar", "content": { "url": uri } }]);
+    let room = app.create_room(&mallory, json!({ "preset": "public_chat", "initial_state": initial })).await;
+    join(&app, &carol, &room).await;
+    for token in [&mallory, &carol] {
+        download(&app, Some(token), &uri).await.assert_error(StatusCode::NOT_FOUND, "M_NOT_FOUND");
+    }
+}
+
+#[tokio::test]
+async fn a_file_posted_before_its_asynchronous_upload_is_linked() {
+    let app = plaintext_app().await;
+    let (_, alice) = app.register("alice").await;
+    let (_, bob) = app.register("bob").await;
+    let room = app.create_room(&alice, public_room()).await;
+    join(&app, &bob, &room).await;
+    let (status, created) = app.request(Method::POST, "/_matrix/media/v1/create", Some(&alice), None).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let uri = created["content_uri"].as_str().expect("uri").to_owned();
+    post_image(&app, &alice, &room, &uri).await;
+    let put = format!("/_matrix/media/v3/upload/{}", super::server_and_id(&uri));
+    assert_eq!(
+        send(&app, Method::PUT, &put, Some(&alice), Some("text/plain"), b"late".to_vec()).await.status,
+        StatusCode::OK
+    );
+    let read = download(&app, Some(&bob), &uri).await;
+    assert_eq!((read.status, read.bytes.as_slice()), (StatusCode::OK, b"late".as_slice()));
+}
+
+#[tokio::test]
+async fn readers_through_the_encrypted_room_fallback_cannot_relink_the_file() {
+    let app = plaintext_app().await;
+    let (_, alice) = app.register("alice").await;
+    let (bob_id, bob) = app.register("bob").await;
+    let (dave_id, dave) = app.register("dave").await;
+    let (_, carol) = app.register("carol").await;
+    let encrypted = json!({
+        "preset": "private_chat",
+        "invite": [bob_id, dave_id],
+        "initial_state": [{ "type": "m.room.encryption", "content": { "algorithm": "m.megolm.v1.aes-sha2" } }],
+    });
+    let secure = app.create_room(&alice, encrypted).await;
+    join(&app, &bob, &secure).await;
+    join(&app, &dave, &secure).await;
+    let uri = upload(&app, &alice, b"ciphertext", "application/octet-stream").await;
+
+    // Bob re-posts it in a room of his own: no link is made, so Carol gets nothing and the
+    // members of the encrypted room keep their access.
+    let elsewhere = app.create_room(&bob, public_room()).await;
+    join(&app, &carol, &elsewhere).await;
+    post_image(&app, &bob, &elsewhere, &uri).await;
+    download(&app, Some(&carol), &uri).await.assert_error(StatusCode::NOT_FOUND, "M_NOT_FOUND");
+    assert_eq!(download(&app, Some(&dave), &uri).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn redacting_a_post_revokes_the_file_its_edits_carry() {
+    let app = plaintext_app().await;
+    let (_, alice) = app.register("alice").await;
+    let (_, bob) = app.register("bob").await;
+    let room = app.create_room(&alice, public_room()).await;
+    join(&app, &bob, &room).await;
+    let uri = upload(&app, &alice, b"photo", "image/jpeg").await;
+    let original = post_image(&app, &alice, &room, &uri).await;
+    let edit = json!({
+        "msgtype": "m.image", "body": "* cat.png", "url": uri,
+        "m.new_content": { "msgtype": "m.image", "body": "cat.png", "url": uri },
+        "m.relates_to": { "rel_type": "m.replace", "event_id": original },
+    });
+    send_event(&app, &alice, &room, "", edit).await;
+    assert_eq!(download(&app, Some(&bob), &uri).await.status, StatusCode::OK);
+
+    let path = format!("/_matrix/client/v3/rooms/{room}/redact/{original}/txn-redact-original");
+    assert_eq!(app.request(Method::PUT, &path, Some(&alice), Some(json!({}))).await.0, StatusCode::OK);
+    download(&app, Some(&bob), &uri).await.assert_error(StatusCode::NOT_FOUND, "M_NOT_FOUND");
+}
