@@ -1,7 +1,7 @@
 //! Accounts and sessions: creating users, hashing and checking passwords, issuing and
 //! resolving access tokens, and enforcing account state once for every request.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use argon2::{
     Algorithm, Argon2, Params, Version,
@@ -53,7 +53,19 @@ pub struct Accounts {
     notifier: Arc<crate::notifier::Notifier>,
     /// A hash with the configured cost, checked against for unknown accounts.
     dummy_hash: std::sync::OnceLock<String>,
+    /// The last use recorded for each session (see [`Accounts::record_use`]).
+    recorded_uses: std::sync::Mutex<HashMap<(OwnedUserId, OwnedDeviceId), RecordedUse>>,
 }
+
+/// Where and when a session was last recorded as used.
+struct RecordedUse {
+    ip: Option<String>,
+    user_agent: Option<String>,
+    at: u64,
+}
+
+/// Sessions remembered before the memory of recorded uses is cleared (a cache only).
+const MAX_RECORDED_USES: usize = 100_000;
 
 /// Random opaque token: 256 bits, URL-safe base64.
 pub fn random_token() -> String {
@@ -90,7 +102,7 @@ fn random_device_id() -> OwnedDeviceId {
 impl Accounts {
     /// Builds the service.
     pub fn new(store: Arc<dyn Storage>, config: Arc<Config>, notifier: Arc<crate::notifier::Notifier>) -> Self {
-        Self { store, config, notifier, dummy_hash: std::sync::OnceLock::new() }
+        Self { store, config, notifier, dummy_hash: std::sync::OnceLock::new(), recorded_uses: Default::default() }
     }
 
     fn dummy_hash(&self) -> Result<&str> {
@@ -217,13 +229,44 @@ impl Accounts {
             AccountStatus::Locked => return Err(CoreError::UserLocked),
             AccountStatus::Active | AccountStatus::Suspended => {}
         }
-        self.store.touch_device(&session.user_id, &session.device_id, ip, user_agent, now_millis())?;
+        self.record_use(&session.user_id, &session.device_id, ip, user_agent)?;
         Ok(Identity {
             suspended: session.status == AccountStatus::Suspended,
             user_id: session.user_id,
             device_id: session.device_id,
             is_admin: session.is_admin,
         })
+    }
+
+    /// Records that a session was used (its last-seen time and its IP/user-agent history).
+    /// The storage keeps one row per place and minute anyway; remembering the last write here
+    /// spares every other request of the minute a write transaction on the single writer.
+    fn record_use(
+        &self,
+        user_id: &UserId,
+        device_id: &DeviceId,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> Result<()> {
+        let now = now_millis();
+        let key = (user_id.to_owned(), device_id.to_owned());
+        {
+            let uses = self.recorded_uses.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(last) = uses.get(&key)
+                && last.ip.as_deref() == ip
+                && last.user_agent.as_deref() == user_agent
+                && now.saturating_sub(last.at) < rempart_storage::LAST_SEEN_GRANULARITY_MS
+            {
+                return Ok(());
+            }
+        }
+        self.store.touch_device(user_id, device_id, ip, user_agent, now)?;
+        let mut uses = self.recorded_uses.lock().unwrap_or_else(|e| e.into_inner());
+        if uses.len() >= MAX_RECORDED_USES {
+            uses.clear();
+        }
+        uses.insert(key, RecordedUse { ip: ip.map(str::to_owned), user_agent: user_agent.map(str::to_owned), at: now });
+        Ok(())
     }
 
     /// Re-checks, during a long-running request (a long-polling sync), that the session was not

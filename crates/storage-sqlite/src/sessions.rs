@@ -36,8 +36,29 @@ pub(crate) fn record_use(
         stmt.execute(params![user_id.as_str(), device_id.as_str(), ip.unwrap_or(""), user_agent, now, granularity])
     })
     .map_err(backend)?;
+    // A client choosing a new user agent (or address) for every request would otherwise add a
+    // row per request: a session keeps its newest MAX_PLACES_PER_SESSION places. Cheap when
+    // under the bound (the primary key's prefix covers the count).
+    let places: i64 = tx
+        .prepare_cached("SELECT count(*) FROM session_history WHERE user_id = ?1 AND device_id = ?2")
+        .and_then(|mut stmt| stmt.query_row([user_id.as_str(), device_id.as_str()], |r| r.get(0)))
+        .map_err(backend)?;
+    if places > MAX_PLACES_PER_SESSION {
+        tx.prepare_cached(
+            "DELETE FROM session_history WHERE user_id = ?1 AND device_id = ?2 AND (ip, user_agent) IN
+                 (SELECT ip, user_agent FROM session_history WHERE user_id = ?1 AND device_id = ?2
+                  ORDER BY last_seen LIMIT ?3)",
+        )
+        .and_then(|mut stmt| {
+            stmt.execute(params![user_id.as_str(), device_id.as_str(), places - MAX_PLACES_PER_SESSION])
+        })
+        .map_err(backend)?;
+    }
     Ok(())
 }
+
+/// Most (IP address, user agent) pairs kept per session; the oldest go first.
+const MAX_PLACES_PER_SESSION: i64 = 200;
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
 fn truncate(text: &str, max: usize) -> &str {

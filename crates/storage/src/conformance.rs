@@ -36,7 +36,9 @@ pub use media::{media_async_uploads, media_links_and_deletion, media_uploads_and
 pub use pushers::{pushers_append, pushers_deletion, pushers_per_user};
 pub use room_admin::{notice_rooms, room_blocks, room_overviews, room_purge};
 pub use rooms::{aliases, memberships, room_with_alias, rooms, search, timelines};
-pub use sessions::{session_history, session_history_outlives_devices, session_history_pruning};
+pub use sessions::{
+    session_history, session_history_is_bounded_per_session, session_history_outlives_devices, session_history_pruning,
+};
 pub use streams::{account_data, filters, presence, receipts, stream_is_shared};
 pub use to_device::{to_device_acknowledgement, to_device_queues, to_device_transaction_ids};
 
@@ -55,7 +57,7 @@ macro_rules! storage_conformance_tests {
             key_uploads, key_claims, cross_signing, device_lists, pushers_per_user, pushers_append,
             pushers_deletion, media_uploads_and_quota, media_async_uploads, media_links_and_deletion,
             room_overviews, room_purge, room_blocks, notice_rooms,
-            session_history, session_history_pruning, session_history_outlives_devices,
+            session_history, session_history_pruning, session_history_outlives_devices, session_history_is_bounded_per_session,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -111,3 +111,19 @@ pub fn session_history_outlives_devices(store: &dyn Storage) {
     assert_eq!(devices, ["A", "A", "B", "B", "C", "C", "D", "D", "E"], "{history:?}");
     assert!(history.contains(&used("C", Some("10.0.0.2"), Some("Element/1.0"), 200, 200)));
 }
+
+/// A client changing its user agent at every request cannot grow its history without bound:
+/// a session keeps its 200 most recent places.
+pub fn session_history_is_bounded_per_session(store: &dyn Storage) {
+    let alice = user("@alice:test");
+    store.create_user(&new_user("@alice:test"), 1).expect("create alice");
+    store.create_session(&alice, &device("DEV1"), None, b"tok1", Some("10.0.0.1"), 1_000).expect("login");
+    for n in 0..230u64 {
+        let agent = format!("agent/{n}");
+        store.touch_device(&alice, &device("DEV1"), Some("10.0.0.1"), Some(&agent), 2_000 + n).expect("touch");
+    }
+    let history = store.session_history(&alice).expect("history");
+    assert_eq!(history.len(), 200);
+    assert!(history.iter().any(|u| u.user_agent.as_deref() == Some("agent/229")), "the newest is kept");
+    assert!(!history.iter().any(|u| u.user_agent.as_deref() == Some("agent/0")), "the oldest went");
+}
