@@ -90,6 +90,8 @@ pub struct Media {
     blob_lock: tokio::sync::Mutex<()>,
     /// Wakes downloads waiting for an asynchronous upload.
     uploaded: tokio::sync::Notify,
+    /// Bounds concurrent thumbnail generation to the number of cores.
+    thumbnail_permits: tokio::sync::Semaphore,
 }
 
 fn blob_error(error: BlobError) -> CoreError {
@@ -118,6 +120,9 @@ impl Media {
             upload_limiter,
             blob_lock: tokio::sync::Mutex::new(()),
             uploaded: tokio::sync::Notify::new(),
+            thumbnail_permits: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            ),
         }
     }
 
@@ -303,6 +308,9 @@ impl Media {
             if let Some(content) = media.content {
                 return Ok((content, grant));
             }
+            if media.expires_ts.is_some_and(|expires| expires <= now_millis()) {
+                return Err(CoreError::NotFound("no such file".into()));
+            }
             if tokio::time::timeout_at(deadline, uploaded).await.is_err() {
                 return Err(CoreError::NotYetUploaded);
             }
@@ -358,6 +366,12 @@ impl Media {
         let size = thumbnail::choose_size(width, height, method);
         let blobs = Arc::clone(&self.blobs);
         let sha256 = content.sha256.clone();
+        // Decoding may take a core and up to the decode limit's memory: one per core at a time.
+        let _permit = self
+            .thumbnail_permits
+            .acquire()
+            .await
+            .map_err(|_| CoreError::Internal("thumbnail permits closed".into()))?;
         let made = blocking(move || -> std::result::Result<Option<thumbnail::Thumbnail>, BlobError> {
             let key = size.cache_key();
             if let Some(bytes) = blobs.read_thumbnail(&sha256, &key)? {

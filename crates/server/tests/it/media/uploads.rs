@@ -201,3 +201,22 @@ async fn a_download_waits_for_an_asynchronous_upload_in_flight() {
     assert_eq!(filled.status, StatusCode::OK);
     assert_eq!((downloaded.status, downloaded.bytes.as_slice()), (StatusCode::OK, b"arrived".as_slice()));
 }
+
+#[tokio::test]
+async fn a_lapsed_reservation_is_not_waited_for() {
+    let app = TestApp::with_config(|config| config.media.pending_upload_lifetime_secs = 0).await;
+    let (_, alice) = app.register("alice").await;
+    let (_, created) = app.request(Method::POST, "/_matrix/media/v1/create", Some(&alice), None).await;
+    let uri = created["content_uri"].as_str().unwrap().to_owned();
+    let path = format!("/_matrix/client/v1/media/download/{}?timeout_ms=60000", server_and_id(&uri));
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        send(&app, Method::GET, &path, Some(&alice), None, Vec::new()),
+    )
+    .await
+    .expect("answered without waiting for the timeout");
+    answer.assert_error(StatusCode::NOT_FOUND, "M_NOT_FOUND");
+    let put = format!("/_matrix/media/v3/upload/{}", server_and_id(&uri));
+    let late = send(&app, Method::PUT, &put, Some(&alice), Some("text/plain"), b"late".to_vec()).await;
+    late.assert_error(StatusCode::NOT_FOUND, "M_NOT_FOUND");
+}
