@@ -64,6 +64,8 @@ pub struct Services {
     pub rate_limiter: ratelimit::RateLimiter,
     /// Notification counts already evaluated, per user and room.
     pub unread_tallies: push::UnreadTallies,
+    /// Effective push rules per user.
+    pub push_rules_cache: push::PushRulesCache,
     /// Write rate limits per client address, for signed-in requests.
     pub address_rate_limiter: ratelimit::RateLimiter,
     /// Server notices.
@@ -111,6 +113,7 @@ impl Services {
             typing: Arc::new(typing::Typing::default()),
             rate_limiter: ratelimit::RateLimiter::for_accounts(&config.rate_limits),
             unread_tallies: push::UnreadTallies::default(),
+            push_rules_cache: push::PushRulesCache::default(),
             address_rate_limiter: ratelimit::RateLimiter::for_addresses(&config.rate_limits),
             notices: notices::Notices::default(),
             room_deletions: room_admin::RoomDeletions::default(),

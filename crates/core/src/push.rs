@@ -12,6 +12,7 @@
 use std::{
     collections::HashMap,
     future::Future,
+    sync::Arc,
     task::{Context, Poll, Waker},
 };
 
@@ -87,7 +88,23 @@ impl Services {
     }
 
     fn save_push_rules(&self, user_id: &UserId, rules: &Ruleset) -> Result<()> {
-        self.write_account_data(user_id, None, PUSH_RULES_TYPE, &json!({ "global": rules }))
+        let saved = self.write_account_data(user_id, None, PUSH_RULES_TYPE, &json!({ "global": rules }));
+        self.push_rules_cache.forget(user_id);
+        saved
+    }
+
+    /// The user's effective push rules with their fingerprint, from the cache when they have
+    /// not changed: sync needs them at every response, and building them (the stored rules
+    /// parsed and merged over the server defaults) costs more than the rest of a small sync.
+    pub fn cached_push_rules(&self, user_id: &UserId) -> Result<Arc<CachedRules>> {
+        if let Some(cached) = self.push_rules_cache.get(user_id) {
+            return Ok(cached);
+        }
+        let generation = self.push_rules_cache.generation();
+        let rules = self.push_rules(user_id)?;
+        let cached = Arc::new(CachedRules { fingerprint: rules_fingerprint(&rules), rules });
+        self.push_rules_cache.put(user_id, generation, Arc::clone(&cached));
+        Ok(cached)
     }
 
     /// One rule.
@@ -243,6 +260,54 @@ pub fn rules_fingerprint(rules: &Ruleset) -> u64 {
     let mut hasher = DefaultHasher::new();
     hasher.write(&serde_json::to_vec(rules).unwrap_or_default());
     hasher.finish()
+}
+
+/// A user's effective push rules and their [`rules_fingerprint`].
+#[derive(Debug)]
+pub struct CachedRules {
+    /// The rules.
+    pub rules: Ruleset,
+    /// Their fingerprint.
+    pub fingerprint: u64,
+}
+
+/// Effective push rules per user. A change of a user's rules forgets their entry and moves the
+/// generation on, so that a computation that started before the change is not stored after it.
+#[derive(Default)]
+pub struct PushRulesCache {
+    entries: std::sync::Mutex<HashMap<OwnedUserId, Arc<CachedRules>>>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+/// Users whose rules are kept before the cache is cleared.
+const MAX_CACHED_RULES: usize = 100_000;
+
+impl PushRulesCache {
+    fn get(&self, user_id: &UserId) -> Option<Arc<CachedRules>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(user_id).cloned()
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn put(&self, user_id: &UserId, computed_at: u64, rules: Arc<CachedRules>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // Checked under the lock that `forget` takes too: no change landed since computing.
+        if self.generation() != computed_at {
+            return;
+        }
+        if entries.len() >= MAX_CACHED_RULES {
+            entries.clear();
+        }
+        entries.insert(user_id.to_owned(), rules);
+    }
+
+    fn forget(&self, user_id: &UserId) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        entries.remove(user_id);
+    }
 }
 
 /// Notification counts already evaluated, per user and room.

@@ -20,7 +20,7 @@ pub(crate) fn global_account_data(ctx: &SyncContext<'_>) -> Result<Vec<Value>> {
     let rules_changed =
         ctx.account_data.iter().any(|r| r.room_id.is_none() && r.kind == PUSH_RULES && r.stream <= ctx.now.stream);
     if ctx.since.is_none() || rules_changed {
-        events.push(json!({ "type": PUSH_RULES, "content": { "global": ctx.push_rules } }));
+        events.push(json!({ "type": PUSH_RULES, "content": { "global": ctx.push_rules.rules } }));
     }
     Ok(events)
 }

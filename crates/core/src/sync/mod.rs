@@ -40,10 +40,8 @@ pub(crate) struct SyncContext<'a> {
     pub filter: &'a FilterDefinition,
     /// Account data changed since the token, read once for every section.
     pub account_data: Vec<rempart_storage::AccountDataRecord>,
-    /// The user's push rules, for notification counts.
-    pub push_rules: ruma::push::Ruleset,
-    /// Their [`crate::push::rules_fingerprint`].
-    pub push_rules_key: u64,
+    /// The user's push rules and their fingerprint, for notification counts.
+    pub push_rules: std::sync::Arc<crate::push::CachedRules>,
 }
 
 impl SyncContext<'_> {
@@ -111,7 +109,7 @@ impl Services {
         now: StreamToken,
     ) -> Result<(Value, bool)> {
         let account_data = self.store.account_data_since(&identity.user_id, since.map_or(0, |t| t.stream))?;
-        let push_rules = self.push_rules(&identity.user_id)?;
+        let push_rules = self.cached_push_rules(&identity.user_id)?;
         let ctx = SyncContext {
             services: self,
             identity,
@@ -120,7 +118,6 @@ impl Services {
             full_state: params.full_state,
             filter: &params.filter,
             account_data,
-            push_rules_key: crate::push::rules_fingerprint(&push_rules),
             push_rules,
         };
         self.build_sync(&ctx)

@@ -190,8 +190,8 @@ pub(crate) fn joined_room(ctx: &SyncContext<'_>, membership: &MembershipRecord) 
     });
     let (notifications, highlights) = crate::push::unread_counts_with_rules(
         ctx.services,
-        &ctx.push_rules,
-        ctx.push_rules_key,
+        &ctx.push_rules.rules,
+        ctx.push_rules.fingerprint,
         &ctx.identity.user_id,
         &membership.room_id,
     )?;

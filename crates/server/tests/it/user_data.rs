@@ -240,6 +240,36 @@ async fn typing_notifications_reach_members() {
     assert_error(&put(&app, &bob_typing, &bob, json!({ "typing": true })).await, StatusCode::BAD_REQUEST, "M_BAD_JSON");
 }
 
+/// Sync carries notification counts and the push rules; changed rules show at the next sync
+/// (they are cached between syncs) and count the unread events again.
+#[tokio::test]
+async fn sync_reports_unread_counts_and_follows_rule_changes() {
+    let app = TestApp::new().await;
+    let (_, alice) = app.register("alice").await;
+    let (_, bob) = app.register("bob").await;
+    let room_id = app.create_room(&alice, json!({ "preset": "public_chat" })).await;
+    join(&app, &bob, &room_id).await;
+    let counts =
+        |synced: &Value| synced["rooms"]["join"][&room_id]["unread_notifications"]["notification_count"].clone();
+    send_text(&app, &alice, &room_id, "one").await;
+    send_text(&app, &alice, &room_id, "two").await;
+    let synced = sync(&app, &bob, "").await;
+    assert_eq!(counts(&synced), json!(2), "{synced}");
+    let since = synced["next_batch"].as_str().expect("next_batch").to_owned();
+
+    for rule in [".m.rule.message", ".m.rule.room_one_to_one"] {
+        let path = format!("/pushrules/global/underride/{rule}/actions");
+        assert_eq!(put(&app, &path, &bob, json!({ "actions": [] })).await.0, StatusCode::OK);
+    }
+    send_text(&app, &alice, &room_id, "three").await;
+    let synced = sync(&app, &bob, &format!("since={since}")).await;
+    assert_eq!(counts(&synced), json!(0), "every unread message is muted now: {synced}");
+    let rules = events_of_type(&synced["account_data"]["events"], "m.push_rules");
+    let underride = rules[0]["content"]["global"]["underride"].as_array().expect("underride rules");
+    let message = underride.iter().find(|r| r["rule_id"] == ".m.rule.message").expect("message rule");
+    assert_eq!(message["actions"], json!([]), "the changed rules are synced: {synced}");
+}
+
 /// A caught-up long-poll waits without building responses, so the expiry of a typing notice
 /// must itself count as a change that ends the wait.
 #[tokio::test]
