@@ -5,7 +5,9 @@
 use http::{Method, StatusCode};
 use serde_json::json;
 
-use super::{download, join, leave, plaintext_app, png, post_image, send, send_event, thumbnail, upload};
+use super::{
+    alice_and_bob_in_a_room, download, join, leave, plaintext_app, png, post_image, send, send_event, thumbnail, upload,
+};
 
 fn public_room() -> serde_json::Value {
     json!({ "preset": "public_chat" })
@@ -21,26 +23,20 @@ fn room_with_visibility(visibility: &str) -> serde_json::Value {
 #[tokio::test]
 async fn a_file_never_posted_is_readable_only_by_its_uploader() {
     let app = plaintext_app().await;
-    let (_, alice) = app.register("alice").await;
-    let (_, bob) = app.register("bob").await;
-    let room = app.create_room(&alice, public_room()).await;
-    join(&app, &bob, &room).await;
+    // Sharing a plaintext room is not enough: the file is never posted there.
+    let (alice, bob, _room) = alice_and_bob_in_a_room(&app).await;
     let uri = upload(&app, &alice, b"draft", "text/plain").await;
 
     let own = download(&app, Some(&alice), &uri).await;
     assert_eq!((own.status, own.bytes.as_slice()), (StatusCode::OK, b"draft".as_slice()));
-    // Sharing a plaintext room is not enough: the file was never posted there.
     download(&app, Some(&bob), &uri).await.assert_error(StatusCode::NOT_FOUND, "M_NOT_FOUND");
 }
 
 #[tokio::test]
 async fn members_of_the_room_read_a_posted_file_and_others_get_the_same_404_as_for_nothing() {
     let app = plaintext_app().await;
-    let (_, alice) = app.register("alice").await;
-    let (_, bob) = app.register("bob").await;
+    let (alice, bob, room) = alice_and_bob_in_a_room(&app).await;
     let (_, mallory) = app.register("mallory").await;
-    let room = app.create_room(&alice, public_room()).await;
-    join(&app, &bob, &room).await;
     let uri = upload(&app, &alice, b"holiday photo", "image/jpeg").await;
     post_image(&app, &alice, &room, &uri).await;
 
@@ -79,10 +75,7 @@ async fn history_visibility_decides_for_users_who_left_or_joined_later() {
 #[tokio::test]
 async fn redacting_the_event_revokes_access() {
     let app = plaintext_app().await;
-    let (_, alice) = app.register("alice").await;
-    let (_, bob) = app.register("bob").await;
-    let room = app.create_room(&alice, public_room()).await;
-    join(&app, &bob, &room).await;
+    let (alice, bob, room) = alice_and_bob_in_a_room(&app).await;
     let uri = upload(&app, &alice, b"oops", "text/plain").await;
     let event = post_image(&app, &alice, &room, &uri).await;
     assert_eq!(download(&app, Some(&bob), &uri).await.status, StatusCode::OK);
@@ -121,11 +114,8 @@ async fn nothing_is_served_without_a_token_or_on_the_legacy_paths() {
 #[tokio::test]
 async fn thumbnails_follow_the_same_rule() {
     let app = plaintext_app().await;
-    let (_, alice) = app.register("alice").await;
-    let (_, bob) = app.register("bob").await;
+    let (alice, bob, room) = alice_and_bob_in_a_room(&app).await;
     let (_, mallory) = app.register("mallory").await;
-    let room = app.create_room(&alice, public_room()).await;
-    join(&app, &bob, &room).await;
     let uri = upload(&app, &alice, &png(200, 150), "image/png").await;
     thumbnail(&app, &bob, &uri, (32, 32), "crop").await.assert_error(StatusCode::NOT_FOUND, "M_NOT_FOUND");
     post_image(&app, &alice, &room, &uri).await;
@@ -185,11 +175,8 @@ async fn unlinked_files_are_readable_by_users_sharing_an_encrypted_room_with_the
 #[tokio::test]
 async fn explicit_attachment_links_a_file_and_only_readable_files_can_be_linked() {
     let app = plaintext_app().await;
-    let (_, alice) = app.register("alice").await;
-    let (_, bob) = app.register("bob").await;
+    let (alice, bob, room) = alice_and_bob_in_a_room(&app).await;
     let (_, mallory) = app.register("mallory").await;
-    let room = app.create_room(&alice, public_room()).await;
-    join(&app, &bob, &room).await;
     let uri = upload(&app, &alice, b"encrypted attachment", "application/octet-stream").await;
     let attach = format!("?org.matrix.msc3911.attach_media={}", crate::support::encode(&uri));
     send_event(&app, &alice, &room, &attach, json!({ "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "..." })).await;
@@ -230,10 +217,7 @@ async fn naming_someone_elses_file_as_an_avatar_publishes_nothing() {
 #[tokio::test]
 async fn a_file_posted_before_its_asynchronous_upload_is_linked() {
     let app = plaintext_app().await;
-    let (_, alice) = app.register("alice").await;
-    let (_, bob) = app.register("bob").await;
-    let room = app.create_room(&alice, public_room()).await;
-    join(&app, &bob, &room).await;
+    let (alice, bob, room) = alice_and_bob_in_a_room(&app).await;
     let (status, created) = app.request(Method::POST, "/_matrix/media/v1/create", Some(&alice), None).await;
     assert_eq!(status, StatusCode::OK, "{created}");
     let uri = created["content_uri"].as_str().expect("uri").to_owned();
@@ -276,10 +260,7 @@ async fn readers_through_the_encrypted_room_fallback_cannot_relink_the_file() {
 #[tokio::test]
 async fn redacting_a_post_revokes_the_file_its_edits_carry() {
     let app = plaintext_app().await;
-    let (_, alice) = app.register("alice").await;
-    let (_, bob) = app.register("bob").await;
-    let room = app.create_room(&alice, public_room()).await;
-    join(&app, &bob, &room).await;
+    let (alice, bob, room) = alice_and_bob_in_a_room(&app).await;
     let uri = upload(&app, &alice, b"photo", "image/jpeg").await;
     let original = post_image(&app, &alice, &room, &uri).await;
     let edit = json!({

@@ -118,6 +118,16 @@ fn rand_suffix() -> u64 {
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Alice and Bob, both joined to a public (unencrypted) room Alice created: their tokens and
+/// the room id.
+pub async fn alice_and_bob_in_a_room(app: &TestApp) -> (String, String, String) {
+    let (_, alice) = app.register("alice").await;
+    let (_, bob) = app.register("bob").await;
+    let room = app.create_room(&alice, json!({ "preset": "public_chat" })).await;
+    join(app, &bob, &room).await;
+    (alice, bob, room)
+}
+
 /// Joins a room.
 pub async fn join(app: &TestApp, token: &str, room_id: &str) {
     let (status, body) =
