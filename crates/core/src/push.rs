@@ -82,11 +82,6 @@ impl Services {
         Ok(merge(user_id, stored))
     }
 
-    /// The `m.push_rules` account data content (`{ "global": ... }`), for sync.
-    pub fn push_rules_content(&self, user_id: &UserId) -> Result<Value> {
-        Ok(json!({ "global": self.push_rules(user_id)? }))
-    }
-
     fn save_push_rules(&self, user_id: &UserId, rules: &Ruleset) -> Result<()> {
         let saved = self.write_account_data(user_id, None, PUSH_RULES_TYPE, &json!({ "global": rules }));
         self.push_rules_cache.forget(user_id);
