@@ -93,6 +93,21 @@ impl Services {
         update()
     }
 
+    /// Runs `reads` against one snapshot of the store (see
+    /// [`rempart_storage::Snapshots::snapshot`]): a response assembled from many reads is
+    /// consistent, and cheaper.
+    pub(crate) fn in_snapshot<T>(&self, reads: impl FnOnce() -> Result<T>) -> Result<T> {
+        let mut reads = Some(reads);
+        let mut outcome = None;
+        self.store.snapshot(&mut || {
+            if let Some(reads) = reads.take() {
+                outcome = Some(reads());
+            }
+            Ok(())
+        })?;
+        outcome.unwrap_or_else(|| Err(CoreError::Internal("a storage snapshot did not run its reads".into())))
+    }
+
     /// Wires the services over a storage backend, a blob store for media, the shard's signing
     /// key and an audit sink.
     pub fn new(

@@ -5,7 +5,7 @@ use rempart_storage::backup::{BackupCounts, BackupKey, BackupVersion, KeyScope, 
 use rempart_storage::{BackupStore, Result, StorageError};
 use ruma::UserId;
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 
 use crate::{SqliteStore, backend, corrupt, parse_id, to_i64, to_u64};
 
@@ -23,20 +23,20 @@ fn db_version(version: u64) -> Option<i64> {
 }
 
 /// The user's current version: the highest one not deleted.
-fn current_version(tx: &Transaction<'_>, user_id: &UserId) -> Result<Option<i64>> {
+fn current_version(tx: &Connection, user_id: &UserId) -> Result<Option<i64>> {
     tx.prepare_cached("SELECT MAX(version) FROM backup_versions WHERE user_id = ?1 AND deleted = 0")
         .and_then(|mut stmt| stmt.query_row([user_id.as_str()], |r| r.get(0)))
         .map_err(backend)
 }
 
 /// The etag of a live version, `None` if there is no such version.
-fn live_etag(tx: &Transaction<'_>, user_id: &UserId, version: i64) -> Result<Option<i64>> {
+fn live_etag(tx: &Connection, user_id: &UserId, version: i64) -> Result<Option<i64>> {
     tx.prepare_cached("SELECT etag FROM backup_versions WHERE user_id = ?1 AND version = ?2 AND deleted = 0")
         .and_then(|mut stmt| stmt.query_row(params![user_id.as_str(), version], |r| r.get(0)).optional())
         .map_err(backend)
 }
 
-fn key_count(tx: &Transaction<'_>, user_id: &UserId, version: i64) -> Result<u64> {
+fn key_count(tx: &Connection, user_id: &UserId, version: i64) -> Result<u64> {
     let count: i64 = tx
         .prepare_cached("SELECT COUNT(*) FROM backup_keys WHERE user_id = ?1 AND version = ?2")
         .and_then(|mut stmt| stmt.query_row(params![user_id.as_str(), version], |r| r.get(0)))

@@ -19,7 +19,9 @@ mod room_admin;
 mod rooms;
 mod schema;
 mod sessions;
+mod snapshot;
 mod state;
+mod state_cache;
 mod streams;
 mod to_device;
 
@@ -43,6 +45,7 @@ pub struct SqliteStore {
     /// `None` for in-memory stores: their reads go to the writer, the only connection that sees
     /// the data.
     readers: Option<ReaderPool>,
+    state_cache: state_cache::StateLookupCache,
 }
 
 struct ReaderPool {
@@ -65,6 +68,18 @@ impl Drop for Reader<'_> {
             idle.push(conn);
             self.pool.returned.notify_one();
         }
+    }
+}
+
+impl Reader<'_> {
+    /// The connection, outside any transaction: one left open by a failed `ROLLBACK` is
+    /// finished here rather than failing every later `BEGIN` on it.
+    fn ready(&mut self) -> Result<&mut Connection> {
+        let conn = self.conn.as_mut().ok_or_else(|| StorageError::Backend("reader already returned".into()))?;
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK").map_err(backend)?;
+        }
+        Ok(conn)
     }
 }
 
@@ -95,6 +110,7 @@ impl SqliteStore {
         Ok(Self {
             writer: Mutex::new(writer),
             readers: Some(ReaderPool { idle: Mutex::new(idle), returned: Condvar::new() }),
+            state_cache: Default::default(),
         })
     }
 
@@ -105,7 +121,7 @@ impl SqliteStore {
         let mut writer = Connection::open_in_memory().map_err(backend)?;
         configure(&writer)?;
         schema::migrate(&mut writer)?;
-        Ok(Self { writer: Mutex::new(writer), readers: None })
+        Ok(Self { writer: Mutex::new(writer), readers: None, state_cache: Default::default() })
     }
 
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the writer, committing when it
@@ -119,22 +135,35 @@ impl SqliteStore {
     }
 
     /// Runs `f` inside one read transaction, so that a method issuing several queries sees a
-    /// single consistent snapshot even while the writer commits.
-    fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        match &self.readers {
-            None => {
-                let mut conn = self.lock_writer()?;
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(backend)?;
-                f(&tx)
-            }
-            Some(pool) => {
-                let mut reader = checkout(pool);
-                let conn =
-                    reader.conn.as_mut().ok_or_else(|| StorageError::Backend("reader already returned".into()))?;
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(backend)?;
-                f(&tx)
-            }
-        }
+    /// single consistent snapshot even while the writer commits. Inside
+    /// [`Snapshots::snapshot`](rempart_storage::Snapshots::snapshot) that is the snapshot's
+    /// transaction.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let Some(pool) = &self.readers else {
+            let mut conn = self.lock_writer()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(backend)?;
+            return f(&tx);
+        };
+        let f = match snapshot::with_pinned(self.id(), f) {
+            Ok(result) => return result,
+            Err(f) => f,
+        };
+        let mut reader = checkout(pool);
+        // The transaction rolls back when dropped, a panic in `f` included, and the reader
+        // then goes back to the pool.
+        let tx = reader.ready()?.transaction_with_behavior(TransactionBehavior::Deferred).map_err(backend)?;
+        f(&tx)
+    }
+
+    /// The state-lookup cache generation for an answer about to be read: the one in force
+    /// when the pinned snapshot began, if there is one.
+    fn read_generation(&self) -> u64 {
+        snapshot::pinned_generation(self.id()).unwrap_or_else(|| self.state_cache.generation())
+    }
+
+    /// Identifies this store among those open in the process (tests open several).
+    fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
     }
 
     fn lock_writer(&self) -> Result<MutexGuard<'_, Connection>> {
@@ -147,6 +176,19 @@ impl SqliteStore {
             conn.execute_batch("ROLLBACK").map_err(backend)?;
         }
         Ok(conn)
+    }
+}
+
+impl rempart_storage::Snapshots for SqliteStore {
+    fn snapshot(&self, reads: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        // In-memory stores read on the writer; a snapshot already pinned (nested, or of another
+        // store) stays the one in force.
+        let Some(pool) = &self.readers else { return reads() };
+        if snapshot::is_pinned() {
+            return reads();
+        }
+        let _pin = snapshot::PinGuard::begin(self.id(), checkout(pool), self.state_cache.generation())?;
+        reads()
     }
 }
 

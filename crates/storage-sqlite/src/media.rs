@@ -3,7 +3,7 @@
 
 use rempart_storage::{CompleteUpload, MediaContent, MediaLink, MediaRecord, MediaStore, Result};
 use ruma::UserId;
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::{SqliteStore, backend, parse_id, to_i64, to_u64};
 
@@ -48,7 +48,7 @@ fn record(row: MediaRow) -> Result<MediaRecord> {
 }
 
 /// Bytes already stored for a user, inside the caller's transaction.
-fn usage(tx: &Transaction<'_>, user_id: &str) -> Result<u64> {
+fn usage(tx: &Connection, user_id: &str) -> Result<u64> {
     let used: i64 = tx
         .prepare_cached("SELECT COALESCE(SUM(size), 0) FROM media WHERE uploader = ?1")
         .and_then(|mut stmt| stmt.query_row([user_id], |r| r.get(0)))
@@ -60,7 +60,7 @@ fn within_quota(used: u64, size: u64, quota: u64) -> bool {
     used.checked_add(size).is_some_and(|total| total <= quota)
 }
 
-fn blob_used(tx: &Transaction<'_>, sha256: &str) -> Result<bool> {
+fn blob_used(tx: &Connection, sha256: &str) -> Result<bool> {
     tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM media WHERE sha256 = ?1)")
         .and_then(|mut stmt| stmt.query_row([sha256], |r| r.get(0)))
         .map_err(backend)

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rempart_storage::{Result, RoomOverview};
-use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 
 use crate::{
     backend, corrupt,
@@ -16,7 +16,7 @@ use crate::{
 type Counts = HashMap<String, (i64, i64)>;
 
 /// Runs a query returning `(room_id, a, b)` rows into a map.
-fn counts(tx: &Transaction<'_>, sql: &str, params: &[&str]) -> Result<Counts> {
+fn counts(tx: &Connection, sql: &str, params: &[&str]) -> Result<Counts> {
     let mut stmt = tx.prepare(sql).map_err(backend)?;
     let rows = stmt
         .query_map(params_from_iter(params), |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))
@@ -27,7 +27,7 @@ fn counts(tx: &Transaction<'_>, sql: &str, params: &[&str]) -> Result<Counts> {
 /// See [`rempart_storage::RoomStore::room_overviews`]. Four queries in one read snapshot,
 /// whatever the number of rooms, with `only` narrowing each to one room.
 pub(crate) fn overviews(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     only: Option<&str>,
     kinds: &[&str],
     local_server: &str,
@@ -158,7 +158,7 @@ pub(crate) fn block(tx: &Transaction<'_>, room_id: &str, blocked_by: &str, now: 
 }
 
 /// See [`rempart_storage::RoomStore::is_room_blocked`].
-pub(crate) fn is_blocked(tx: &Transaction<'_>, room_id: &str) -> Result<bool> {
+pub(crate) fn is_blocked(tx: &Connection, room_id: &str) -> Result<bool> {
     let found = tx
         .prepare_cached("SELECT 1 FROM room_blocks WHERE room_id = ?1")
         .and_then(|mut stmt| stmt.query_row([room_id], |_| Ok(())).optional())
@@ -167,7 +167,7 @@ pub(crate) fn is_blocked(tx: &Transaction<'_>, room_id: &str) -> Result<bool> {
 }
 
 /// See [`rempart_storage::RoomStore::notice_room`].
-pub(crate) fn notice_room(tx: &Transaction<'_>, user_id: &str) -> Result<Option<String>> {
+pub(crate) fn notice_room(tx: &Connection, user_id: &str) -> Result<Option<String>> {
     tx.prepare_cached("SELECT room_id FROM server_notice_rooms WHERE user_id = ?1")
         .and_then(|mut stmt| stmt.query_row([user_id], |r| r.get(0)).optional())
         .map_err(backend)

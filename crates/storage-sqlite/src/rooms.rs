@@ -188,8 +188,16 @@ impl RoomStore for SqliteStore {
     }
 
     fn state_group_lookup(&self, group: i64, kind: &StateEventType, state_key: &str) -> Result<Option<OwnedEventId>> {
-        let kind = kind.to_string();
-        let id = self.read(|tx| state::lookup(tx, group, &kind, state_key))?;
+        let key = (group, kind.to_string(), state_key.to_owned());
+        let id = match self.state_cache.get(&key) {
+            Some(id) => id,
+            None => {
+                let generation = self.read_generation();
+                let id = self.read(|tx| state::lookup(tx, group, &key.1, &key.2))?;
+                self.state_cache.insert(generation, key, id.clone());
+                id
+            }
+        };
         id.map(|id| parse_id(id, "event id")).transpose()
     }
 
@@ -363,7 +371,10 @@ impl RoomStore for SqliteStore {
     }
 
     fn purge_room(&self, room_id: &RoomId) -> Result<bool> {
-        self.write(|tx| room_admin::purge(tx, room_id.as_str()))
+        let purged = self.write(|tx| room_admin::purge(tx, room_id.as_str()));
+        // The room's state groups are gone and their ids may be handed out again.
+        self.state_cache.invalidate();
+        purged
     }
 
     fn block_room(&self, room_id: &RoomId, blocked_by: &str, now: u64) -> Result<()> {

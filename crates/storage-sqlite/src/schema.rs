@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/008_room_blocks.sql"),
     include_str!("../migrations/009_session_history.sql"),
     include_str!("../migrations/010_user_erased.sql"),
+    include_str!("../migrations/011_presence_by_stream.sql"),
 ];
 
 /// Brings the database up to the newest schema, in one transaction: a crash half way through

@@ -205,6 +205,14 @@ impl StreamStore for SqliteStore {
         row.map(|(presence, status_msg, ts, stream)| Ok((presence, status_msg, to_u64(ts)?, stream))).transpose()
     }
 
+    fn latest_presence_stream(&self) -> Result<i64> {
+        self.read(|tx| {
+            tx.prepare_cached("SELECT coalesce(max(stream), 0) FROM presence")
+                .and_then(|mut stmt| stmt.query_row([], |r| r.get(0)))
+                .map_err(backend)
+        })
+    }
+
     fn presence_since(&self, user_ids: &[OwnedUserId], since: i64) -> Result<Vec<PresenceUpdate>> {
         // The id list travels as one JSON array parameter: it can be far longer than SQLite's
         // limit on bound parameters.

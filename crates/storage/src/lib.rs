@@ -32,6 +32,15 @@ pub use sessions::{LAST_SEEN_GRANULARITY_MS, SessionHistoryStore, SessionUse};
 pub use streams::{AccountDataRecord, PresenceState, PresenceUpdate, ReceiptRecord, StreamStore};
 pub use to_device::ToDeviceStore;
 
+/// Several reads that must see one state of the database.
+pub trait Snapshots {
+    /// Runs `reads` with every read this store serves on the current thread taken from one
+    /// read transaction: they all see the database as it was when the first of them ran,
+    /// whatever commits meanwhile (writes made inside `reads` included), and they skip the
+    /// cost of a transaction each. `reads` must not block on other readers of the store.
+    fn snapshot(&self, reads: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+}
+
 /// Everything a backend provides.
 pub trait Storage:
     AccountStore
@@ -43,6 +52,7 @@ pub trait Storage:
     + PusherStore
     + MediaStore
     + SessionHistoryStore
+    + Snapshots
     + Send
     + Sync
     + 'static
@@ -59,6 +69,7 @@ impl<T> Storage for T where
         + PusherStore
         + MediaStore
         + SessionHistoryStore
+        + Snapshots
         + Send
         + Sync
         + 'static

@@ -80,6 +80,8 @@ pub trait StreamStore {
     fn put_presence(&self, user_id: &UserId, presence: &str, status_msg: Option<&str>, now: u64) -> Result<i64>;
     /// `(presence, status_msg, last_active_ts, stream)` of a user.
     fn get_presence(&self, user_id: &UserId) -> Result<Option<PresenceState>>;
+    /// The newest stream position of any presence change (0 when there is none).
+    fn latest_presence_stream(&self) -> Result<i64>;
     /// Presence of the given users changed after `since`.
     fn presence_since(&self, user_ids: &[OwnedUserId], since: i64) -> Result<Vec<PresenceUpdate>>;
 }

@@ -108,6 +108,18 @@ impl Services {
         since: Option<StreamToken>,
         now: StreamToken,
     ) -> Result<(Value, bool)> {
+        // Everything is read from one snapshot that holds at least `now`. The one write on the
+        // way (deleting to-device messages up to `since`) touches nothing the build reads.
+        self.in_snapshot(|| self.build_sync_in_snapshot(identity, params, since, now))
+    }
+
+    fn build_sync_in_snapshot(
+        &self,
+        identity: &Identity,
+        params: &SyncParams,
+        since: Option<StreamToken>,
+        now: StreamToken,
+    ) -> Result<(Value, bool)> {
         let account_data = self.store.account_data_since(&identity.user_id, since.map_or(0, |t| t.stream))?;
         let push_rules = self.cached_push_rules(&identity.user_id)?;
         let ctx = SyncContext {

@@ -1,7 +1,7 @@
 //! Conformance: what operators do to whole rooms: overviews, purges, blocks, and the mapping of
 //! users to their server notices rooms.
 
-use ruma::{OwnedRoomAliasId, server_name};
+use ruma::{OwnedRoomAliasId, events::StateEventType, server_name};
 use serde_json::json;
 
 use super::{append, create_room, event_id, room, user};
@@ -90,6 +90,8 @@ pub fn room_purge(store: &dyn Storage) {
     store.set_notice_room(&user("@bob:test"), &room("!r:test")).expect("notice room");
     store.block_room(&room("!r:test"), "@admin:test", 5).expect("block");
     let old_group = store.current_state_group(&room("!r:test")).expect("group").expect("has state");
+    let create = StateEventType::RoomCreate;
+    assert!(store.state_group_lookup(old_group, &create, "").expect("lookup").is_some());
 
     assert!(store.purge_room(&room("!r:test")).expect("purge"));
 
@@ -102,6 +104,7 @@ pub fn room_purge(store: &dyn Storage) {
     assert!(store.current_state(&gone).expect("state").is_empty());
     assert!(store.current_state_group(&gone).expect("group").is_none());
     assert!(store.state_group_entries(old_group).expect("entries").is_empty(), "state groups purged");
+    assert!(store.state_group_lookup(old_group, &create, "").expect("lookup").is_none(), "no answer outlives them");
     assert!(store.forward_extremities(&gone).expect("extremities").is_empty());
     assert!(store.room_memberships(&gone).expect("members").is_empty());
     assert!(store.membership(&gone, &user("@bob:test")).expect("membership").is_none());

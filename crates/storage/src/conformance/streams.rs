@@ -116,10 +116,12 @@ pub fn filters(store: &dyn Storage) {
 pub fn presence(store: &dyn Storage) {
     let (alice, bob, carol) = (user("@alice:test"), user("@bob:test"), user("@carol:test"));
     assert_eq!(store.get_presence(&alice).expect("get"), None);
+    assert_eq!(store.latest_presence_stream().expect("latest"), 0);
     let s1 = store.put_presence(&alice, "online", Some("hi"), 1_000).expect("put");
     assert_eq!(store.get_presence(&alice).expect("get"), Some(("online".into(), Some("hi".into()), 1_000, s1)));
     let s2 = store.put_presence(&alice, "unavailable", None, 2_000).expect("put again");
     assert!(s2 > s1);
+    assert_eq!(store.latest_presence_stream().expect("latest"), s2);
     assert_eq!(store.get_presence(&alice).expect("get"), Some(("unavailable".into(), None, 2_000, s2)));
 
     let since = |users: &[OwnedUserId], s| -> Vec<(String, String, i64)> {
