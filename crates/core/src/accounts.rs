@@ -55,6 +55,8 @@ pub struct Accounts {
     dummy_hash: std::sync::OnceLock<String>,
     /// The last use recorded for each session (see [`Accounts::record_use`]).
     recorded_uses: std::sync::Mutex<HashMap<(OwnedUserId, OwnedDeviceId), RecordedUse>>,
+    /// Every hash and check runs through it.
+    password_work: crate::password_work::PasswordWork,
 }
 
 /// Where and when a session was last recorded as used.
@@ -102,7 +104,14 @@ fn random_device_id() -> OwnedDeviceId {
 impl Accounts {
     /// Builds the service.
     pub fn new(store: Arc<dyn Storage>, config: Arc<Config>, notifier: Arc<crate::notifier::Notifier>) -> Self {
-        Self { store, config, notifier, dummy_hash: std::sync::OnceLock::new(), recorded_uses: Default::default() }
+        Self {
+            store,
+            config,
+            notifier,
+            dummy_hash: std::sync::OnceLock::new(),
+            recorded_uses: Default::default(),
+            password_work: Default::default(),
+        }
     }
 
     fn dummy_hash(&self) -> Result<&str> {
@@ -122,8 +131,9 @@ impl Accounts {
 
     /// Hashes a password with Argon2id.
     pub fn hash_password(&self, password: &str) -> Result<String> {
-        self.hasher()?
-            .hash_password(password.as_bytes())
+        let hasher = self.hasher()?;
+        self.password_work
+            .run(|| hasher.hash_password(password.as_bytes()))
             .map(|hash| hash.to_string())
             .map_err(|e| CoreError::Internal(format!("password hashing failed: {e}")))
     }
@@ -138,7 +148,7 @@ impl Accounts {
     /// Checks a password against a stored hash (parameters come from the hash itself).
     pub fn password_matches(&self, password: &str, hash: &str) -> bool {
         let Ok(parsed) = PasswordHash::new(hash) else { return false };
-        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+        self.password_work.run(|| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     }
 
     /// Validates a localpart for registration and returns the full user id.

@@ -17,6 +17,7 @@ pub mod media;
 pub mod notices;
 pub mod notifier;
 pub mod password_policy;
+pub mod password_work;
 pub mod presence;
 pub mod profile;
 pub mod push;
