@@ -3,8 +3,9 @@
 //! An Argon2id hash or check costs tens of milliseconds of CPU and its memory cost in RAM. Run
 //! on an async worker it stalls every request queued behind it; run without a bound, a burst of
 //! logins (a whole ministry at 9 o'clock) grows memory with the number of people logging in at
-//! once. Here at most one hash per core runs at a time, each on a thread the async runtime has
-//! handed its other work away from.
+//! once. Here hashes run on threads the async runtime has handed its other work away from, at
+//! most one per two cores at a time (one on a 2-core machine): a login storm takes at most half
+//! the machine and one hash's memory per slot, and messages keep flowing meanwhile.
 
 use std::sync::{Condvar, Mutex};
 
@@ -19,7 +20,7 @@ pub struct PasswordWork {
 
 impl Default for PasswordWork {
     fn default() -> Self {
-        Self::new(std::thread::available_parallelism().map_or(1, usize::from))
+        Self::new(std::thread::available_parallelism().map_or(1, usize::from) / 2)
     }
 }
 

@@ -52,8 +52,8 @@ address_burst = 400
 
 [password_hashing]
 # Argon2id cost: OWASP's 7 MiB / 5 passes setting, as strong as 19 MiB / 2 passes. One hash
-# runs per core at a time, so memory_kib is what a burst of logins costs per core. Lower only
-# in test configurations.
+# per two cores runs at a time, so memory_kib is what a burst of logins costs per hashing slot.
+# Lower only in test configurations.
 memory_kib = 7168
 iterations = 5
 

@@ -171,8 +171,8 @@ impl Default for RateLimitConfig {
 
 /// Argon2id parameters. The defaults are one of the settings OWASP lists as equally strong
 /// (7 MiB, 5 passes; like 19 MiB, 2 passes, at about the same CPU time): the server runs one
-/// hash per core at a time, so this is the memory a burst of logins costs per core. Tests
-/// lower them.
+/// hash per two cores at a time, so this is the memory a burst of logins costs per hashing
+/// slot. Tests lower them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PasswordHashingConfig {
