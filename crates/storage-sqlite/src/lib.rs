@@ -271,6 +271,19 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_is_built_without_process_wide_allocation_locks() -> Result<()> {
+        // Set in .cargo/config.toml: without it every query of every reader contends on
+        // SQLite's global memory-statistics and page-cache mutexes.
+        let store = SqliteStore::open_in_memory()?;
+        let writer = store.lock_writer()?;
+        let mut stmt = writer.prepare("PRAGMA compile_options").map_err(backend)?;
+        let options: Vec<String> = stmt.query_map([], |r| r.get(0)).and_then(Iterator::collect).map_err(backend)?;
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+        Ok(())
+    }
+
+    #[test]
     fn a_failed_write_rolls_back_and_the_writer_stays_usable() -> Result<()> {
         let store = SqliteStore::open_in_memory()?;
         let failed: Result<()> = store.write(|tx| {

@@ -276,6 +276,15 @@ impl RoomStore for SqliteStore {
         row.map(membership_record).transpose()
     }
 
+    fn joined_member_count(&self, room_id: &RoomId) -> Result<u64> {
+        let count: i64 = self.read(|tx| {
+            tx.prepare_cached("SELECT count(*) FROM memberships WHERE room_id = ?1 AND membership = 'join'")
+                .and_then(|mut stmt| stmt.query_row([room_id.as_str()], |r| r.get(0)))
+                .map_err(backend)
+        })?;
+        to_u64(count)
+    }
+
     fn room_memberships(&self, room_id: &RoomId) -> Result<Vec<MembershipRecord>> {
         self.read(|tx| {
             query_memberships(

@@ -201,6 +201,8 @@ pub trait RoomStore {
     fn user_memberships(&self, user_id: &UserId) -> Result<Vec<MembershipRecord>>;
     /// One membership.
     fn membership(&self, room_id: &RoomId, user_id: &UserId) -> Result<Option<MembershipRecord>>;
+    /// How many users are joined to a room now.
+    fn joined_member_count(&self, room_id: &RoomId) -> Result<u64>;
     /// A room's current members (every membership state).
     fn room_memberships(&self, room_id: &RoomId) -> Result<Vec<MembershipRecord>>;
     /// Marks a left room as forgotten for the user.

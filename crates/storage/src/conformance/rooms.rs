@@ -108,6 +108,8 @@ pub fn memberships(store: &dyn Storage) {
         .map(|m| (m.user_id.to_string(), m.membership))
         .collect();
     members.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(store.joined_member_count(&room("!r1:test")).expect("count"), 2, "the invite does not count");
+    assert_eq!(store.joined_member_count(&room("!unknown:test")).expect("count"), 0);
     assert_eq!(
         members,
         [
