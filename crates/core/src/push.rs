@@ -16,7 +16,7 @@ use std::{
     task::{Context, Poll, Waker},
 };
 
-use rempart_storage::Membership;
+use rempart_storage::{Membership, StoredEvent};
 use ruma::{
     OwnedRoomId, OwnedUserId, RoomId, UInt, UserId,
     events::StateEventType,
@@ -173,8 +173,7 @@ impl Services {
 
     /// What push conditions need to know about a room for one user.
     fn push_context(&self, user_id: &UserId, room_id: &RoomId) -> Result<PushConditionRoomCtx> {
-        let members = self.store.room_memberships(room_id)?;
-        let joined = members.iter().filter(|m| m.membership == Membership::Join).count();
+        let joined = self.store.joined_member_count(room_id)?;
         let display_name = self
             .store
             .current_state_event(room_id, &StateEventType::RoomMember, user_id.as_str())?
@@ -197,7 +196,18 @@ impl Services {
 /// [`MAX_UNREAD_SCAN`] events are evaluated. Rooms the user is not joined to count `(0, 0)`.
 pub fn unread_counts(services: &Services, user_id: &UserId, room_id: &RoomId) -> Result<(u64, u64)> {
     let rules = services.push_rules(user_id)?;
-    unread_counts_with_rules(services, &rules, rules_fingerprint(&rules), user_id, room_id)
+    unread_counts_with_rules(services, &rules, rules_fingerprint(&rules), user_id, room_id, None)
+}
+
+/// Events of a room a caller already read and checked against the user's visibility: every
+/// event the user may see with `after < stream <= until`, oldest first.
+pub struct SeenEvents<'a> {
+    /// Exclusive start of the range.
+    pub after: i64,
+    /// Inclusive end of the range; counts are brought up to it.
+    pub until: i64,
+    /// The events.
+    pub events: &'a [StoredEvent],
 }
 
 /// [`unread_counts`] with rules loaded once by the caller (sync evaluates many rooms), and
@@ -213,23 +223,35 @@ pub fn unread_counts_with_rules(
     rules_key: u64,
     user_id: &UserId,
     room_id: &RoomId,
+    seen: Option<SeenEvents<'_>>,
 ) -> Result<(u64, u64)> {
     let store = &services.store;
     let Some(membership) = store.membership(room_id, user_id)?.filter(|m| m.membership == Membership::Join) else {
         return Ok((0, 0));
     };
     let after = services.read_up_to(user_id, room_id)?.map_or(membership.stream, |read| read.max(membership.stream));
-    let until = store.max_stream()?;
+    let until = match &seen {
+        Some(seen) => seen.until,
+        None => store.max_stream()?,
+    };
     let mut tally = services
         .unread_tallies
         .get(user_id, room_id)
         .filter(|t| t.after == after && t.rules_key == rules_key && t.counted_up_to <= until)
         .unwrap_or(Tally { after, rules_key, counted_up_to: after, notifications: 0, highlights: 0 });
     if tally.counted_up_to < until {
-        let (events, _) = store.timeline_latest(room_id, tally.counted_up_to, until, MAX_UNREAD_SCAN)?;
-        let events: Vec<_> = events.into_iter().filter(|e| e.pdu.sender != user_id).collect();
+        let read;
+        let events: Vec<&StoredEvent> = match seen.filter(|seen| seen.after <= tally.counted_up_to) {
+            Some(seen) => seen.events.iter().filter(|e| e.stream > tally.counted_up_to).collect(),
+            None => {
+                let (events, _) = store.timeline_latest(room_id, tally.counted_up_to, until, MAX_UNREAD_SCAN)?;
+                read = VisibilityCheck::new(&**store, user_id).filter(events)?;
+                read.iter().collect()
+            }
+        };
+        // The user's own events never count.
+        let events: Vec<&StoredEvent> = events.into_iter().filter(|e| e.pdu.sender != user_id).collect();
         if !events.is_empty() {
-            let events = VisibilityCheck::new(&**store, user_id).filter(events)?;
             let context = services.push_context(user_id, room_id)?;
             for event in events {
                 let Ok(json) = serde_json::value::to_raw_value(&event.pdu.to_sync_event(None)) else { continue };

@@ -34,6 +34,8 @@ const STRIPPED_TYPES: &[&str] = &[
 
 struct TimelineSlice {
     events: Vec<StoredEvent>,
+    /// The timeline filter left out none of the visible events.
+    unfiltered: bool,
     limited: bool,
     prev_batch: i64,
     /// State group before the first event of the slice (state at the timeline's start).
@@ -58,8 +60,11 @@ fn timeline(ctx: &SyncContext<'_>, membership: &MembershipRecord, after: i64, un
     };
     let prev_batch = raw.first().map_or(until, |e| e.stream - 1);
     let mut check = VisibilityCheck::new(&**store, &ctx.identity.user_id);
-    let events = check.filter(raw)?.into_iter().filter(|e| event_matches(&ctx.filter.room.timeline, &e.pdu)).collect();
-    Ok(TimelineSlice { events, limited, prev_batch, start_group })
+    let visible = check.filter(raw)?;
+    let seen = visible.len();
+    let events: Vec<StoredEvent> =
+        visible.into_iter().filter(|e| event_matches(&ctx.filter.room.timeline, &e.pdu)).collect();
+    Ok(TimelineSlice { unfiltered: events.len() == seen, events, limited, prev_batch, start_group })
 }
 
 fn viewer<'a>(ctx: &'a SyncContext<'_>) -> Viewer<'a> {
@@ -178,7 +183,9 @@ pub(crate) fn joined_room(ctx: &SyncContext<'_>, membership: &MembershipRecord) 
     let state = state_section(ctx, &slice, full)?;
     let ephemeral = ephemeral(ctx, membership, full)?;
     let account_data = room_account_data(ctx, membership, full)?;
-    let membership_changed = slice.events.iter().chain(&state).any(|e| e.pdu.kind == TimelineEventType::RoomMember);
+    // Lazy loading resends the members of the timeline's senders: they are no change.
+    let membership_changed = slice.events.iter().any(|e| e.pdu.kind == TimelineEventType::RoomMember)
+        || state.iter().any(|e| e.pdu.kind == TimelineEventType::RoomMember && e.stream > ctx.since_stream());
     if !full && slice.events.is_empty() && state.is_empty() && ephemeral.is_empty() && account_data.is_empty() {
         return Ok(None);
     }
@@ -188,12 +195,20 @@ pub(crate) fn joined_room(ctx: &SyncContext<'_>, membership: &MembershipRecord) 
         "ephemeral": { "events": ephemeral },
         "account_data": { "events": account_data },
     });
+    // The timeline just read is every event the user may see since the token, unless it was
+    // cut or filtered: the counts need not read and check them again.
+    let seen = (!slice.limited && slice.unfiltered).then(|| crate::push::SeenEvents {
+        after: ctx.since_stream(),
+        until: ctx.now.stream,
+        events: &slice.events,
+    });
     let (notifications, highlights) = crate::push::unread_counts_with_rules(
         ctx.services,
         &ctx.push_rules.rules,
         ctx.push_rules.fingerprint,
         &ctx.identity.user_id,
         &membership.room_id,
+        seen,
     )?;
     room["unread_notifications"] = json!({ "notification_count": notifications, "highlight_count": highlights });
     if full || membership_changed {

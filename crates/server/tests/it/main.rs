@@ -24,5 +24,6 @@ mod search;
 mod sessions;
 mod state_leaks;
 mod support;
+mod sync_counts;
 mod to_device;
 mod user_data;
