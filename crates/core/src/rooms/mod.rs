@@ -42,6 +42,8 @@ pub struct Rooms {
     room_locks: Mutex<HashMap<OwnedRoomId, Arc<tokio::sync::Mutex<()>>>>,
     /// The timestamp of the newest create event built here (see `unique_create_ts`).
     last_create_ts: std::sync::atomic::AtomicU64,
+    /// Power levels per room and state group.
+    power_levels_cache: power::PowerLevelsCache,
 }
 
 /// A local event that was appended.
@@ -61,7 +63,15 @@ impl Rooms {
         key: Arc<Ed25519KeyPair>,
         notifier: Arc<Notifier>,
     ) -> Self {
-        Self { store, config, key, notifier, room_locks: Mutex::default(), last_create_ts: Default::default() }
+        Self {
+            store,
+            config,
+            key,
+            notifier,
+            room_locks: Mutex::default(),
+            last_create_ts: Default::default(),
+            power_levels_cache: Default::default(),
+        }
     }
 
     /// Serialises event creation per room: reading the extremities and state, building the
