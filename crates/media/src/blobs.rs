@@ -43,6 +43,9 @@ pub trait BlobStore: Send + Sync + 'static {
     fn begin(&self) -> Result<Box<dyn BlobWriter>, BlobError>;
     /// The content, or None if no blob has this hash.
     fn read(&self, sha256: &str) -> Result<Option<Vec<u8>>, BlobError>;
+    /// The content opened for reading, with its length, or None if no blob has this hash: a
+    /// download streams it instead of holding it whole in memory.
+    fn open(&self, sha256: &str) -> Result<Option<(File, u64)>, BlobError>;
     /// Removes a blob and its cached thumbnails; absent is not an error.
     fn delete(&self, sha256: &str) -> Result<(), BlobError>;
     /// A cached thumbnail of a blob (key = `Size::cache_key()`).
@@ -198,6 +201,17 @@ impl BlobStore for FilesystemBlobStore {
     fn read(&self, sha256: &str) -> Result<Option<Vec<u8>>, BlobError> {
         check_sha256(sha256)?;
         read_optional(&self.blob_path(sha256))
+    }
+
+    fn open(&self, sha256: &str) -> Result<Option<(File, u64)>, BlobError> {
+        check_sha256(sha256)?;
+        let file = match File::open(self.blob_path(sha256)) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        let len = file.metadata()?.len();
+        Ok(Some((file, len)))
     }
 
     fn delete(&self, sha256: &str) -> Result<(), BlobError> {

@@ -21,7 +21,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post, put},
 };
-use rempart_core::media::MediaFile;
+use rempart_core::media::{MediaBody, MediaFile};
 use rempart_http::{ApiError, ApiResult, AppState, RouterExt};
 use ruma::api::{Metadata, client::authenticated_media, client::media, path_builder::PathBuilder};
 
@@ -86,8 +86,15 @@ fn file_response(file: MediaFile, file_name: Option<&str>) -> ApiResult<Response
             ApiError::Core(rempart_core::CoreError::Internal(format!("unrepresentable header value {value:?}")))
         })
     };
-    let mut response = Body::from(file.bytes).into_response();
+    let (body, len) = match file.body {
+        MediaBody::Bytes(bytes) => (Body::from(bytes), None),
+        MediaBody::File { file, len } => (Body::from_stream(file_chunks(file, len)), Some(len)),
+    };
+    let mut response = body.into_response();
     let headers = response.headers_mut();
+    if let Some(len) = len {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
     headers.insert(header::CONTENT_TYPE, header_value(&file.content_type)?);
     headers.insert(header::CONTENT_DISPOSITION, header_value(&disposition)?);
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
@@ -95,6 +102,31 @@ fn file_response(file: MediaFile, file_name: Option<&str>) -> ApiResult<Response
     headers.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(response)
+}
+
+/// How much of a file is read at a time while it is sent.
+const DOWNLOAD_CHUNK: u64 = 64 * 1024;
+
+/// A stored file as a stream of chunks, each read on a blocking thread: a download holds a
+/// chunk or two in memory, not the whole file. A file shorter than announced ends the stream
+/// with an error, which aborts the response rather than sending less than `Content-Length`.
+fn file_chunks(
+    file: std::fs::File,
+    len: u64,
+) -> impl futures_util::Stream<Item = std::io::Result<axum::body::Bytes>> + Send {
+    futures_util::stream::try_unfold((file, len), |(mut file, remaining)| async move {
+        if remaining == 0 {
+            return Ok(None);
+        }
+        let size = remaining.min(DOWNLOAD_CHUNK);
+        let (file, chunk) = tokio::task::spawn_blocking(move || {
+            let mut chunk = vec![0; usize::try_from(size).unwrap_or(0)];
+            std::io::Read::read_exact(&mut file, &mut chunk).map(|()| (file, chunk))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(Some((axum::body::Bytes::from(chunk), (file, remaining - size))))
+    })
 }
 
 /// A server name from a path, as the media service takes it.

@@ -37,12 +37,26 @@ const MAX_WAIT: Duration = Duration::from_secs(120);
 /// A file as served.
 #[derive(Debug)]
 pub struct MediaFile {
-    /// The bytes.
-    pub bytes: Vec<u8>,
+    /// The content.
+    pub body: MediaBody,
     /// Its content type.
     pub content_type: String,
     /// The uploader's file name, if any.
     pub file_name: Option<String>,
+}
+
+/// A file's content as served.
+#[derive(Debug)]
+pub enum MediaBody {
+    /// Small content held in memory (thumbnails).
+    Bytes(Vec<u8>),
+    /// A stored file, opened, to be streamed.
+    File {
+        /// The open file.
+        file: std::fs::File,
+        /// Its length in bytes.
+        len: u64,
+    },
 }
 
 /// An upload in progress: bytes stream into a temporary blob within the size limit.
@@ -317,12 +331,12 @@ impl Media {
         }
     }
 
-    fn record_read(&self, viewer: &Identity, media_id: &str, bytes: usize, grant: &Grant, thumbnail: bool) {
+    fn record_read(&self, viewer: &Identity, media_id: &str, bytes: u64, grant: &Grant, thumbnail: bool) {
         self.audit.record(&AuditEvent::MediaRead {
             user_id: &viewer.user_id,
             device_id: &viewer.device_id,
             media_id,
-            bytes: bytes as u64,
+            bytes,
             grant,
             thumbnail,
         });
@@ -339,11 +353,15 @@ impl Media {
         let (content, grant) = self.readable(viewer, server_name, media_id, wait).await?;
         let blobs = Arc::clone(&self.blobs);
         let sha256 = content.sha256.clone();
-        let bytes = blocking(move || blobs.read(&sha256)).await?.map_err(blob_error)?.ok_or_else(|| {
+        let (file, len) = blocking(move || blobs.open(&sha256)).await?.map_err(blob_error)?.ok_or_else(|| {
             CoreError::Internal(format!("the bytes of media {media_id} ({}) are missing", content.sha256))
         })?;
-        self.record_read(viewer, media_id, bytes.len(), &grant, false);
-        Ok(MediaFile { bytes, content_type: content.content_type, file_name: content.file_name })
+        self.record_read(viewer, media_id, len, &grant, false);
+        Ok(MediaFile {
+            body: MediaBody::File { file, len },
+            content_type: content.content_type,
+            file_name: content.file_name,
+        })
     }
 
     /// A thumbnail of an image, from the cache or generated (and cached).
@@ -393,8 +411,12 @@ impl Media {
         .await?
         .map_err(blob_error)?
         .ok_or_else(|| CoreError::NotFound("no thumbnail can be made of this file".into()))?;
-        self.record_read(viewer, media_id, made.bytes.len(), &grant, true);
-        Ok(MediaFile { bytes: made.bytes, content_type: made.content_type.to_owned(), file_name: None })
+        self.record_read(viewer, media_id, made.bytes.len() as u64, &grant, true);
+        Ok(MediaFile {
+            body: MediaBody::Bytes(made.bytes),
+            content_type: made.content_type.to_owned(),
+            file_name: None,
+        })
     }
 
     /// Quarantines a file (served to no one) or lifts it. `actor` is recorded.

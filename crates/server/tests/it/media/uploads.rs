@@ -220,3 +220,17 @@ async fn a_lapsed_reservation_is_not_waited_for() {
     let late = send(&app, Method::PUT, &put, Some(&alice), Some("text/plain"), b"late".to_vec()).await;
     late.assert_error(StatusCode::NOT_FOUND, "M_NOT_FOUND");
 }
+
+/// Downloads are streamed from the file in chunks: a file of several chunks, not a multiple of
+/// the chunk size, arrives whole, with its length announced.
+#[tokio::test]
+async fn a_file_of_many_chunks_downloads_whole() {
+    let app = plaintext_app().await;
+    let (_, alice) = app.register("alice").await;
+    let bytes: Vec<u8> = (0..300_007u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let uri = upload(&app, &alice, &bytes, "application/octet-stream").await;
+    let served = download(&app, Some(&alice), &uri).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.headers["content-length"], bytes.len().to_string().as_str());
+    assert!(served.bytes == bytes, "{} bytes served of {}", served.bytes.len(), bytes.len());
+}
