@@ -105,7 +105,7 @@ fn file_response(file: MediaFile, file_name: Option<&str>) -> ApiResult<Response
 }
 
 /// How much of a file is read at a time while it is sent.
-const DOWNLOAD_CHUNK: u64 = 64 * 1024;
+const DOWNLOAD_CHUNK: usize = 64 * 1024;
 
 /// A stored file as a stream of chunks, each read on a blocking thread: a download holds a
 /// chunk or two in memory, not the whole file. A file shorter than announced ends the stream
@@ -118,14 +118,15 @@ fn file_chunks(
         if remaining == 0 {
             return Ok(None);
         }
-        let size = remaining.min(DOWNLOAD_CHUNK);
+        let size = usize::try_from(remaining).map_or(DOWNLOAD_CHUNK, |remaining| remaining.min(DOWNLOAD_CHUNK));
         let (file, chunk) = tokio::task::spawn_blocking(move || {
-            let mut chunk = vec![0; usize::try_from(size).unwrap_or(0)];
+            let mut chunk = vec![0; size];
             std::io::Read::read_exact(&mut file, &mut chunk).map(|()| (file, chunk))
         })
         .await
         .map_err(std::io::Error::other)??;
-        Ok(Some((axum::body::Bytes::from(chunk), (file, remaining - size))))
+        let remaining = remaining - chunk.len() as u64;
+        Ok(Some((axum::body::Bytes::from(chunk), (file, remaining))))
     })
 }
 

@@ -50,15 +50,15 @@ impl PowerLevelsCache {
 impl Rooms {
     /// The room's current power levels, with its creators as the room version defines them.
     pub fn power_levels(&self, room_id: &RoomId) -> Result<RoomPowerLevels> {
-        let room = self.room(room_id)?;
-        let group = self
-            .store
-            .current_state_group(room_id)?
-            .ok_or_else(|| CoreError::Internal(format!("room {room_id} has no state")))?;
+        // A cache hit costs one read: the room's row is only needed to compute the levels.
+        let Some(group) = self.store.current_state_group(room_id)? else {
+            self.room(room_id)?;
+            return Err(CoreError::Internal(format!("room {room_id} has no state")));
+        };
         if let Some(levels) = self.power_levels_cache.get(room_id, group) {
             return Ok((*levels).clone());
         }
-        let rules = self.rules(&room)?;
+        let rules = self.rules(&self.room(room_id)?)?;
         let state_event = |kind: StateEventType| -> Result<Option<StoredEvent>> {
             match self.store.state_group_lookup(group, &kind, "")? {
                 Some(event_id) => Ok(self.store.get_event(&event_id)?),

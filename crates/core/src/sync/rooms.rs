@@ -61,10 +61,10 @@ fn timeline(ctx: &SyncContext<'_>, membership: &MembershipRecord, after: i64, un
     let prev_batch = raw.first().map_or(until, |e| e.stream - 1);
     let mut check = VisibilityCheck::new(&**store, &ctx.identity.user_id);
     let visible = check.filter(raw)?;
-    let seen = visible.len();
+    let visible_count = visible.len();
     let events: Vec<StoredEvent> =
         visible.into_iter().filter(|e| event_matches(&ctx.filter.room.timeline, &e.pdu)).collect();
-    Ok(TimelineSlice { unfiltered: events.len() == seen, events, limited, prev_batch, start_group })
+    Ok(TimelineSlice { unfiltered: events.len() == visible_count, events, limited, prev_batch, start_group })
 }
 
 fn viewer<'a>(ctx: &'a SyncContext<'_>) -> Viewer<'a> {
